@@ -1,0 +1,53 @@
+# Okienko: `make run` sets up and starts the portal, `make test` sets up and runs the tests.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-from-lock
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint messages lock bench clean
+
+$(INSTALLED): requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $@
+
+install: $(INSTALLED)
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "Okienko: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops web and worker."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A config worker --beat --concurrency 2 --loglevel INFO & \
+	$(PY) manage.py runserver $(HOST):$(PORT) & \
+	wait
+
+test: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Regenerate the translation catalogues (needs GNU gettext) after changing strings.
+messages: install
+	$(PY) manage.py makemessages --locale pl --locale en --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+# Re-resolve the lock from pyproject.toml (exact versions with hashes).
+lock:
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+bench:
+	@echo "The benchmark harness is not built yet; see bench/README.md."
+	@exit 1
+
+clean:
+	rm -rf $(VENV) var staticfiles db.sqlite3

@@ -1,0 +1,48 @@
+"""API routers: the customer REST API (`/api/v1/`) and Wagtail's content API (`/api/v2/`).
+
+Rooms register their v1 viewsets on `api_v1_router` from their own `api.py`.
+The content API is public by nature and lists only what anyone may see.
+"""
+
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.documents.api.v2.views import DocumentsAPIViewSet
+from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.models import CollectionViewRestriction
+
+api_v1_router = DefaultRouter()
+
+
+class PublicPagesAPIViewSet(PagesAPIViewSet):
+    """Live pages without a view restriction (Wagtail filters those itself)."""
+
+    permission_classes = [AllowAny]
+
+
+class PublicImagesAPIViewSet(ImagesAPIViewSet):
+    permission_classes = [AllowAny]
+
+
+class PublicDocumentsAPIViewSet(DocumentsAPIViewSet):
+    """Documents outside every private collection (a restriction covers its subcollections)."""
+
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        for path in CollectionViewRestriction.objects.values_list("collection__path", flat=True):
+            queryset = queryset.exclude(collection__path__startswith=path)
+        return queryset
+
+
+content_api_router = WagtailAPIRouter("wagtailapi")
+content_api_router.register_endpoint("pages", PublicPagesAPIViewSet)
+content_api_router.register_endpoint("images", PublicImagesAPIViewSet)
+content_api_router.register_endpoint("documents", PublicDocumentsAPIViewSet)
+
+
+def customer_api_endpoints(endpoints):
+    """Describe only `/api/v1/` in the OpenAPI schema; Wagtail's APIs document themselves."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]

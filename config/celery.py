@@ -1,0 +1,53 @@
+"""The Celery app: tasks survive a dying worker and leave only after a commit.
+
+Workers acknowledge a task after it finishes (`acks_late`) and hand it back to the
+broker when the worker process is killed (`task_reject_on_worker_lost`), so tasks
+must be idempotent. Tasks enqueued inside a transaction are published when it
+commits and never for one that rolls back.
+"""
+
+import os
+from functools import partial
+from pathlib import Path
+
+from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from celery.schedules import crontab
+from celery.utils import uuid
+from django.db import transaction
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+
+class OnCommitTask(DjangoTask):
+    """A task whose `delay`/`apply_async` waits for the surrounding transaction to commit.
+
+    Outside a transaction it is published at once. A task retrying itself from a
+    worker is re-published at once too, since the transaction that wraps the
+    retry is about to roll back and would take the retry with it.
+    """
+
+    def apply_async(self, args=None, kwargs=None, task_id=None, **options):
+        publish = partial(super().apply_async, args, kwargs, **options)
+        if self.request.id or not transaction.get_connection().in_atomic_block:
+            return publish(task_id=task_id)
+        task_id = task_id or uuid()
+        transaction.on_commit(partial(publish, task_id=task_id))
+        return self.AsyncResult(task_id)
+
+
+app = Celery("okienko", task_cls=OnCommitTask)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.include = ["config.tasks"]
+app.autodiscover_tasks()
+
+# The filesystem broker of the embedded mode needs its folder before the first message.
+if app.conf.broker_url.startswith("filesystem://"):
+    Path(app.conf.broker_transport_options["data_folder_in"]).mkdir(parents=True, exist_ok=True)
+
+app.conf.beat_schedule = {
+    "clear-expired-sessions": {
+        "task": "config.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HomeConfig(AppConfig):
+    """Public pages, the landing page and the company's site settings."""
+
+    name = "home"
+    verbose_name = _("Home and site pages")

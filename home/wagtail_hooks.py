@@ -1,0 +1,126 @@
+from wagtail import hooks
+from wagtail.models import Page, Site
+
+from .demo import DemoContext
+from .models import CompanySettings, HomePage, StandardPage
+
+DEMO_COMPANY = {
+    "name": "Okienko Energia Sp. z o.o.",
+    "street": "ul. Elektryczna 12",
+    "postal_code": "00-950",
+    "city": "Warszawa",
+    "nip": "5260250274",
+    "regon": "012345675",
+    "krs": "0000123456",
+    "bank_account": "PL61109010140000071219812874",
+    "phone": "+48 22 100 20 30",
+    "email": "bok@okienko-energia.example.pl",
+    "office_hours": "pon.–pt. 8:00–18:00",
+}
+
+DEMO_HOME = {
+    "title": "Okienko Energia",
+    "hero_title": "Twoje sprawy z nami — o każdej porze",
+    "hero_text": (
+        "Sprawdź faktury i saldo, opłać rachunek, podaj odczyt licznika albo złóż zgłoszenie "
+        "bez wychodzenia z domu."
+    ),
+    "body": [
+        {
+            "type": "features",
+            "value": {
+                "heading": "Co załatwisz w Okienku",
+                "features": [
+                    {"title": "Faktury i płatności",
+                     "text": "Pobierzesz każdą fakturę w PDF i zapłacisz online w kilka chwil."},
+                    {"title": "Odczyty liczników",
+                     "text": "Podasz stan licznika sam, a rozliczenie będzie oparte na zużyciu."},
+                    {"title": "Zgłoszenia i reklamacje",
+                     "text": "Widzisz, kto zajmuje się sprawą i do kiedy dostaniesz odpowiedź."},
+                    {"title": "Wiadomości",
+                     "text": "Komunikaty o przerwach w dostawie i ważne informacje w jednym miejscu."},
+                ],
+            },
+        },
+    ],
+}
+
+DEMO_PAGES = [
+    {
+        "slug": "pomoc",
+        "title": "Pomoc",
+        "intro": "Najczęstsze pytania o korzystanie z portalu klienta.",
+        "paragraph": (
+            "<h2>Jak założyć konto?</h2><p>Dane do pierwszego logowania otrzymasz od nas w dwóch "
+            "częściach: e-mailem i SMS-em. Po zalogowaniu ustawisz własne hasło.</p>"
+            "<h2>Nie pamiętam hasła</h2><p>Na stronie logowania wybierz przypomnienie hasła — "
+            "wyślemy link na adres e-mail podany w umowie.</p>"
+        ),
+    },
+    {
+        "slug": "kontakt",
+        "title": "Kontakt",
+        "intro": "Biuro Obsługi Klienta czeka na Ciebie w dni robocze.",
+        "paragraph": (
+            "<p>Zadzwoń pod numer +48 22 100 20 30 lub napisz na "
+            "bok@okienko-energia.example.pl. Sprawy wymagające dokumentów najszybciej "
+            "załatwisz, składając zgłoszenie w portalu.</p>"
+        ),
+    },
+    {
+        "slug": "regulamin",
+        "title": "Regulamin portalu",
+        "intro": "Zasady korzystania z elektronicznego Biura Obsługi Klienta.",
+        "paragraph": (
+            "<p>Portal jest dostępny bezpłatnie dla klientów posiadających umowę. "
+            "Dostęp do danych chroni hasło i, na życzenie, drugi składnik logowania.</p>"
+        ),
+    },
+]
+
+
+@hooks.register("seed_demo", order=0)
+def seed_demo_site(context: DemoContext) -> None:
+    """The landing page, a few content pages, and the company's details."""
+    home = _ensure_home_page()
+    for spec in DEMO_PAGES:
+        page = StandardPage.objects.child_of(home).filter(slug=spec["slug"]).first()
+        if page is None:
+            page = StandardPage(
+                slug=spec["slug"],
+                title=spec["title"],
+                intro=spec["intro"],
+                body=[{"type": "paragraph", "value": spec["paragraph"]}],
+                show_in_menus=True,
+            )
+            home.add_child(instance=page)
+            page.save_revision().publish()
+
+    site = Site.objects.get(is_default_site=True)
+    CompanySettings.objects.get_or_create(site=site, defaults=DEMO_COMPANY)
+    context.notes.append(f"Site: {site.hostname}:{site.port} → {home.title}")
+
+
+def _ensure_home_page() -> HomePage:
+    """Put a HomePage at the root of the default site, replacing Wagtail's welcome page.
+
+    Pages that exist are left as editors made them; only missing ones are created.
+    """
+    home = HomePage.objects.first()
+    if home is None:
+        home = HomePage(slug="portal", **DEMO_HOME)
+        Page.get_first_root_node().add_child(instance=home)
+        home.save_revision().publish()
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        site = Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+    if site.root_page_id != home.pk:
+        previous = site.root_page
+        site.root_page = home
+        site.site_name = DEMO_HOME["title"]
+        site.save()
+        if previous.specific_class is Page and not previous.get_children().exists():
+            # Wagtail's "Welcome to your new Wagtail site!" placeholder.
+            previous.delete()
+    return home

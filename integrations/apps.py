@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntegrationsConfig(AppConfig):
+    """ERP import and outbound webhooks."""
+
+    name = "integrations"
+    verbose_name = _("Integrations")
