@@ -24,4 +24,6 @@ def healthz(request):
     except Exception:  # noqa: BLE001
         checks["cache"] = "error"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )

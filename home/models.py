@@ -68,7 +68,9 @@ def validate_nip(value: str) -> None:
     try:
         nip.validate(value)
     except StdnumValidationError as error:
-        raise ValidationError(_("Enter a valid NIP (10 digits with a correct checksum).")) from error
+        raise ValidationError(
+            _("Enter a valid NIP (10 digits with a correct checksum).")
+        ) from error
 
 
 def validate_regon(value: str) -> None:
@@ -115,7 +117,12 @@ class CompanySettings(BaseSiteSetting):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("name"), FieldPanel("street"), FieldPanel("postal_code"), FieldPanel("city")],
+            [
+                FieldPanel("name"),
+                FieldPanel("street"),
+                FieldPanel("postal_code"),
+                FieldPanel("city"),
+            ],
             heading=_("Company"),
         ),
         MultiFieldPanel(

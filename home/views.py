@@ -10,8 +10,6 @@ def search(request):
     query = request.GET.get("q", "").strip()[:200]
     results = Page.objects.none()
     if query:
-        results = (
-            Page.objects.live().public().specific().search(query, order_by_relevance=True)
-        )
+        results = Page.objects.live().public().specific().search(query, order_by_relevance=True)
     page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "home/search.html", {"query": query, "results": page})

@@ -31,14 +31,22 @@ DEMO_HOME = {
             "value": {
                 "heading": "Co załatwisz w Okienku",
                 "features": [
-                    {"title": "Faktury i płatności",
-                     "text": "Pobierzesz każdą fakturę w PDF i zapłacisz online w kilka chwil."},
-                    {"title": "Odczyty liczników",
-                     "text": "Podasz stan licznika sam, a rozliczenie będzie oparte na zużyciu."},
-                    {"title": "Zgłoszenia i reklamacje",
-                     "text": "Widzisz, kto zajmuje się sprawą i do kiedy dostaniesz odpowiedź."},
-                    {"title": "Wiadomości",
-                     "text": "Komunikaty o przerwach w dostawie i ważne informacje w jednym miejscu."},
+                    {
+                        "title": "Faktury i płatności",
+                        "text": "Pobierzesz każdą fakturę w PDF i zapłacisz online w kilka chwil.",
+                    },
+                    {
+                        "title": "Odczyty liczników",
+                        "text": "Podasz stan licznika sam, a rozliczenie będzie oparte na zużyciu.",
+                    },
+                    {
+                        "title": "Zgłoszenia i reklamacje",
+                        "text": "Widzisz, kto zajmuje się sprawą i do kiedy dostaniesz odpowiedź.",
+                    },
+                    {
+                        "title": "Wiadomości",
+                        "text": "Komunikaty o przerwach w dostawie i ważne informacje w jednym miejscu.",
+                    },
                 ],
             },
         },
@@ -114,7 +122,9 @@ def _ensure_home_page() -> HomePage:
 
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        site = Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+        site = Site.objects.create(
+            hostname="localhost", port=80, root_page=home, is_default_site=True
+        )
     if site.root_page_id != home.pk:
         previous = site.root_page
         site.root_page = home

@@ -1,6 +1,7 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
-from wagtail.models import Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from tests.factories import CompanySettingsFactory, HomePageFactory
 
@@ -14,12 +15,25 @@ def _fresh_caches():
     cache.clear()
 
 
+def ensure_wagtail_tree() -> Page:
+    """Wagtail's rows made by migrations (locale, root page and collection).
+
+    A transactional test flushes them with everything else; the next one needs them.
+    """
+    locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    root = Page.get_first_root_node() or Page.add_root(title="Root", locale=locale)
+    if not Collection.get_first_root_node():
+        Collection.add_root(name="Root")
+    return root
+
+
 @pytest.fixture
 def home_page(db):
     """The default site rooted at a published HomePage, with the company's details."""
-    root = Page.get_first_root_node()
-    home = HomePageFactory(parent=root)
-    site = Site.objects.get(is_default_site=True)
+    home = HomePageFactory(parent=ensure_wagtail_tree())
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        site = Site(hostname="localhost", port=80, is_default_site=True)
     site.root_page = home
     site.save()
     CompanySettingsFactory(site=site)

@@ -26,3 +26,20 @@ CELERY_TASK_EAGER_PROPAGATES = True
 WAGTAILADMIN_BASE_URL = "http://testserver"
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = []
 LOGGING["root"]["level"] = "WARNING"
+
+# Integration tests run a real worker: a broker folder of their own (so a running
+# `make run` worker cannot take their messages) and a result backend to read answers.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_FOLDER = VAR_DIR / "celery" / "test-broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_FOLDER),
+        "data_folder_out": str(CELERY_BROKER_FOLDER),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = env(
+        "CELERY_RESULT_BACKEND", default=f"file://{VAR_DIR / 'celery' / 'test-results'}"
+    )
+elif CELERY_BROKER_URL.startswith("redis"):
+    CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+else:
+    CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="rpc://")

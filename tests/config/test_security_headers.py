@@ -37,3 +37,11 @@ def test_api_docs_load_only_local_assets(client, admin_user):
         sources = re.findall(r'(?:src|href)="([^"]+)"', html)
         assert not [s for s in sources if re.match(r"(https?:)?//", s)], url
         assert "fonts.googleapis.com" not in html
+
+
+def test_only_the_staff_admin_allows_inline_scripts(client, admin_user, home_page):
+    client.force_login(admin_user)
+    admin_csp = client.get("/admin/")["Content-Security-Policy"]
+    assert "script-src 'self' 'unsafe-inline'" in admin_csp
+    assert "unsafe-inline" not in client.get("/")["Content-Security-Policy"]
+    assert "unsafe-inline" not in client.get("/api/v1/")["Content-Security-Policy"]

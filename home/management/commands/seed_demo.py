@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--customers", type=int, default=0,
+            "--customers",
+            type=int,
+            default=0,
             help="Generated customers to add beside the named demo ones (default 0).",
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
