@@ -41,9 +41,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.include = ["config.tasks"]
 app.autodiscover_tasks()
 
-# The filesystem broker of the embedded mode needs its folder before the first message.
+# The filesystem broker and result store of the embedded mode need their folders first.
 if app.conf.broker_url.startswith("filesystem://"):
     Path(app.conf.broker_transport_options["data_folder_in"]).mkdir(parents=True, exist_ok=True)
+if (app.conf.result_backend or "").startswith("file://"):
+    Path(app.conf.result_backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 
 app.conf.beat_schedule = {
     "clear-expired-sessions": {

@@ -7,6 +7,12 @@ from tests.factories import CompanySettingsFactory, HomePageFactory
 
 
 @pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    """Uploaded files of one test never meet another's."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
     """Wagtail caches site root paths across test rollbacks; every test starts clean."""
     cache.clear()

@@ -36,8 +36,6 @@ def _celery_worker_session(django_db_setup, django_db_blocker, tmp_path_factory)
     """One worker for the session, started once the test database exists."""
     with django_db_blocker.unblock():
         database_url = _test_database_url()
-    if app.conf.result_backend.startswith("file://"):
-        Path(app.conf.result_backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     env = {
         **os.environ,
