@@ -36,6 +36,7 @@ urlpatterns = [
         name="login",
     ),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("customers.urls")),
     path("search/", home_views.search, name="search"),
     path("healthz/", healthz, name="healthz"),
 ]

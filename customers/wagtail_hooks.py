@@ -1,39 +1,116 @@
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
+from wagtail_modeladmin.views import InspectView
 
-from home.demo import DEMO_PASSWORD, DemoContext
-
-from .models import User
-
-DEMO_USERS = [
-    ("jan.kowalski@example.pl", "Jan", "Kowalski", False, "household customer"),
-    ("biuro@hurtownia.example.pl", "Barbara", "Hurtowa", False, "business customer"),
-    ("zarzad@sm-przylesie.example.pl", "Zenon", "Przylesie", False, "housing cooperative"),
-    ("admin@example.pl", "Adam", "Administrator", True, "staff superuser"),
-]
+from .area import MenuItem, Widget
+from .demo import seed_demo_customers
+from .models import Ability, Customer, Membership, Segment, ServicePoint
 
 
-@hooks.register("seed_demo", order=10)
-def seed_demo_users(context: DemoContext) -> None:
-    """The published demo logins, plus generated customer users when asked for."""
-    for email, first_name, last_name, is_admin, description in DEMO_USERS:
-        _upsert_user(email, first_name, last_name, is_admin)
-        context.add_login(email, DEMO_PASSWORD, description)
-    for number in range(1, context.customers + 1):
-        first_name, last_name = context.person_name()
-        _upsert_user(f"klient{number:06d}@example.pl", first_name, last_name, False)
-    if context.customers:
-        context.notes.append(
-            f"Generated customer logins klient000001…klient{context.customers:06d}@example.pl "
-            f"share the password {DEMO_PASSWORD}."
+class CustomerInspectView(InspectView):
+    """The customer card: data, portal users, service points, and what other rooms add."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customer = self.instance
+        context["memberships"] = customer.memberships.select_related("user").prefetch_related(
+            "service_points"
         )
+        context["service_points"] = customer.service_points.all()
+        context["inspect_sections"] = [
+            section
+            for fn in hooks.get_hooks("customer_inspect_sections")
+            if (section := fn(self.request, customer)) is not None
+        ]
+        return context
 
 
-def _upsert_user(email: str, first_name: str, last_name: str, is_admin: bool) -> User:
-    user, _ = User.objects.get_or_create(email=email)
-    user.first_name = first_name
-    user.last_name = last_name
-    user.is_staff = user.is_superuser = is_admin
-    user.is_active = True
-    user.set_password(DEMO_PASSWORD)
-    user.save()
-    return user
+class CustomerAdmin(ModelAdmin):
+    model = Customer
+    menu_label = _("Customers")
+    menu_icon = "user"
+    list_display = ("number", "name", "kind", "nip", "email")
+    list_filter = ("kind", "segments")
+    search_fields = ("number", "name", "nip", "email", "external_id")
+    inspect_view_enabled = True
+    inspect_view_class = CustomerInspectView
+    inspect_view_fields = (
+        "number",
+        "kind",
+        "name",
+        "nip",
+        "regon",
+        "email",
+        "phone",
+        "billing_street",
+        "billing_postal_code",
+        "billing_city",
+        "account_manager",
+        "segments",
+        "bank_account",
+        "refund_bank_account",
+        "credit_limit",
+        "discount_percent",
+        "e_invoice_consent",
+        "external_id",
+    )
+
+
+class ServicePointAdmin(ModelAdmin):
+    model = ServicePoint
+    menu_label = _("Service points")
+    menu_icon = "site"
+    list_display = ("code", "customer", "street", "city", "service_kind", "status")
+    list_filter = ("service_kind", "status")
+    search_fields = ("code", "customer__number", "customer__name", "street", "city")
+
+
+class MembershipAdmin(ModelAdmin):
+    model = Membership
+    menu_label = _("Portal users")
+    menu_icon = "group"
+    list_display = ("user", "customer", "role", "status")
+    list_filter = ("role", "status")
+    search_fields = ("user__email", "customer__number", "customer__name")
+
+
+class SegmentAdmin(ModelAdmin):
+    model = Segment
+    menu_label = _("Segments")
+    menu_icon = "tag"
+    list_display = ("group", "code", "requires_two_factor")
+
+
+@modeladmin_register
+class CustomerRegisterGroup(ModelAdminGroup):
+    menu_label = _("Customers")
+    menu_icon = "user"
+    menu_order = 200
+    items = (CustomerAdmin, ServicePointAdmin, MembershipAdmin, SegmentAdmin)
+
+
+@hooks.register("customer_menu_items")
+def customer_menu_items():
+    return [
+        MenuItem(_("Service points"), "customer:service_points", Ability.VIEW_ACCOUNT, 10),
+        MenuItem(_("Portal users"), "customer:members", Ability.MANAGE_USERS, 900),
+    ]
+
+
+@hooks.register("customer_dashboard_widgets")
+def customer_summary_widget(request, membership):
+    return Widget(
+        "customers/widgets/customer_summary.html",
+        {"show_bank_account": membership.can(Ability.VIEW_BILLING)},
+        order=0,
+    )
+
+
+@hooks.register("customer_dashboard_widgets")
+def service_points_widget(request, membership):
+    points = ServicePoint.objects.for_membership(membership)[:5]
+    return Widget("customers/widgets/service_points.html", {"service_points": points}, order=10)
+
+
+hooks.register("seed_demo", seed_demo_customers, order=10)

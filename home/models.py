@@ -1,8 +1,5 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from stdnum import iban
-from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.pl import nip, regon
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
@@ -10,6 +7,14 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
+
+from customers.validators import (
+    compact_bank_account,
+    format_bank_account,
+    validate_bank_account,
+    validate_nip,
+    validate_regon,
+)
 
 from .blocks import CONTENT_BLOCKS
 
@@ -64,31 +69,6 @@ class StandardPage(Page):
         verbose_name_plural = _("standard pages")
 
 
-def validate_nip(value: str) -> None:
-    try:
-        nip.validate(value)
-    except StdnumValidationError as error:
-        raise ValidationError(
-            _("Enter a valid NIP (10 digits with a correct checksum).")
-        ) from error
-
-
-def validate_regon(value: str) -> None:
-    try:
-        regon.validate(value)
-    except StdnumValidationError as error:
-        raise ValidationError(_("Enter a valid REGON (9 or 14 digits).")) from error
-
-
-def validate_iban(value: str) -> None:
-    try:
-        iban.validate(value if value[:2].isalpha() else f"PL{value}")
-    except StdnumValidationError as error:
-        raise ValidationError(
-            _("Enter a valid bank account number (NRB of 26 digits or IBAN).")
-        ) from error
-
-
 @register_setting(icon="site")
 class CompanySettings(BaseSiteSetting):
     """The company that runs the portal: shown in the footer, on invoices and documents."""
@@ -101,7 +81,7 @@ class CompanySettings(BaseSiteSetting):
     regon = models.CharField(_("REGON"), max_length=14, blank=True, validators=[validate_regon])
     krs = models.CharField(_("KRS"), max_length=10, blank=True)
     bank_account = models.CharField(
-        _("bank account"), max_length=34, blank=True, validators=[validate_iban]
+        _("bank account"), max_length=34, blank=True, validators=[validate_bank_account]
     )
     phone = models.CharField(_("customer service phone"), max_length=30, blank=True)
     email = models.EmailField(_("customer service e-mail"), blank=True)
@@ -146,7 +126,7 @@ class CompanySettings(BaseSiteSetting):
         super().clean()
         self.nip = nip.compact(self.nip) if self.nip else self.nip
         self.regon = regon.compact(self.regon) if self.regon else self.regon
-        self.bank_account = iban.compact(self.bank_account) if self.bank_account else ""
+        self.bank_account = compact_bank_account(self.bank_account)
 
     @property
     def formatted_nip(self) -> str:
@@ -154,8 +134,4 @@ class CompanySettings(BaseSiteSetting):
 
     @property
     def formatted_bank_account(self) -> str:
-        """The account grouped in fours, as Polish bank statements print it."""
-        digits = self.bank_account.removeprefix("PL")
-        if not digits:
-            return ""
-        return " ".join([digits[:2]] + [digits[i : i + 4] for i in range(2, len(digits), 4)])
+        return format_bank_account(self.bank_account)

@@ -1,7 +1,7 @@
 from wagtail import hooks
 from wagtail.models import Page, Site
 
-from .demo import DemoContext
+from customers.demo import DemoContext
 from .models import CompanySettings, HomePage, StandardPage
 
 DEMO_COMPANY = {

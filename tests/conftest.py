@@ -44,3 +44,44 @@ def home_page(db):
     site.save()
     CompanySettingsFactory(site=site)
     return home
+
+
+@pytest.fixture
+def two_customers(db):
+    """Customers A and B: each an owner, a billing-only user, a technician limited to the
+    second of two service points."""
+    from types import SimpleNamespace
+
+    from tests.factories import (
+        CustomerFactory,
+        MembershipFactory,
+        ServicePointFactory,
+        UserFactory,
+    )
+
+    world = {}
+    for key in ("a", "b"):
+        customer = CustomerFactory(name=f"Klient {key.upper()}", number=f"7000{ord(key)}")
+        points = [ServicePointFactory(customer=customer) for _ in range(2)]
+        owner = MembershipFactory(
+            customer=customer, role="owner", user=UserFactory(email=f"owner-{key}@example.pl")
+        )
+        billing = MembershipFactory(
+            customer=customer, role="billing", user=UserFactory(email=f"billing-{key}@example.pl")
+        )
+        technician = MembershipFactory(
+            customer=customer, role="technical", user=UserFactory(email=f"tech-{key}@example.pl")
+        )
+        technician.service_points.set([points[1]])
+        world[key] = SimpleNamespace(
+            technician=technician.user,
+            customer=customer,
+            service_points=points,
+            service_point=points[0],
+            owner=owner.user,
+            owner_membership=owner,
+            billing=billing.user,
+            billing_membership=billing,
+            membership=billing,
+        )
+    return SimpleNamespace(**world)

@@ -1,6 +1,7 @@
 import factory
 import wagtail_factories
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from wagtail.models import Site
 
 from home.models import CompanySettings, HomePage, StandardPage
@@ -57,3 +58,46 @@ class CompanySettingsFactory(factory.django.DjangoModelFactory):
     bank_account = "PL61109010140000071219812874"
     phone = "+48 22 100 20 30"
     email = "bok@example.pl"
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Segment"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"segment-{n}")
+    group = factory.LazyAttribute(lambda o: Group.objects.create(name=f"Segment {o.code}"))
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Customer"
+
+    number = factory.Sequence(lambda n: f"{500000 + n}")
+    kind = "person"
+    name = factory.Sequence(lambda n: f"Klient {n}")
+    email = factory.Sequence(lambda n: f"klient{n}@example.pl")
+    billing_street = "ul. Polna 1"
+    billing_postal_code = "00-001"
+    billing_city = "Warszawa"
+
+
+class ServicePointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.ServicePoint"
+
+    customer = factory.SubFactory(CustomerFactory)
+    code = factory.Sequence(lambda n: f"PL0037{n:012d}")
+    street = "ul. Polna 1"
+    postal_code = "00-001"
+    city = "Warszawa"
+    tariff = "G11"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.Membership"
+
+    user = factory.SubFactory(UserFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    role = "owner"

@@ -1,7 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from home.models import CompanySettings, validate_iban, validate_nip, validate_regon
+from customers.validators import validate_bank_account as validate_iban
+from customers.validators import validate_nip, validate_regon
+from home.models import CompanySettings
 
 
 @pytest.mark.parametrize("value", ["5260250274", "526-025-02-74", "PL5260250274"])

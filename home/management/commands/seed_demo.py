@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail import hooks
 
-from home.demo import DemoContext
+from customers.demo import DemoContext
 
 
 class Command(BaseCommand):

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "customer"
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("switch/", views.SwitchCustomerView.as_view(), name="switch"),
+    path("service-points/", views.ServicePointListView.as_view(), name="service_points"),
+    path(
+        "service-points/<uuid:service_point_id>/",
+        views.ServicePointDetailView.as_view(),
+        name="service_point",
+    ),
+    path("users/", views.MemberListView.as_view(), name="members"),
+    path(
+        "users/<uuid:membership_id>/revoke/",
+        views.RevokeMemberView.as_view(),
+        name="revoke_member",
+    ),
+]

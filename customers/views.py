@@ -1,0 +1,118 @@
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
+
+from .area import menu_for, widgets_for
+from .gate import CustomerAreaMixin, switch_customer
+from .models import Ability, Membership, Role, ServicePoint
+
+
+class AreaFrameMixin(CustomerAreaMixin):
+    """The customer area's frame around a page: menu and customer switcher."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["account_menu"] = menu_for(self.membership)
+        return context
+
+
+class DashboardView(AreaFrameMixin, TemplateView):
+    template_name = "customers/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["widgets"] = widgets_for(self.request, self.membership)
+        return context
+
+
+class SwitchCustomerView(LoginRequiredMixin, View):
+    """Choose which of the user's customers the portal shows; remembered between visits."""
+
+    def post(self, request):
+        try:
+            public_id = uuid.UUID(request.POST.get("customer", ""))
+        except ValueError as error:
+            raise Http404 from error
+        membership = switch_customer(request, public_id)
+        if membership is None:
+            raise Http404
+        messages.success(
+            request, _("You are now working for %(customer)s.") % {"customer": membership.customer}
+        )
+        next_url = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("customer:dashboard")
+        return HttpResponseRedirect(next_url)
+
+
+class ServicePointListView(AreaFrameMixin, ListView):
+    template_name = "customers/service_point_list.html"
+    context_object_name = "service_points"
+
+    def get_queryset(self):
+        return ServicePoint.objects.for_membership(self.membership)
+
+
+class ServicePointDetailView(AreaFrameMixin, DetailView):
+    template_name = "customers/service_point_detail.html"
+    context_object_name = "service_point"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            ServicePoint.objects.for_membership(self.membership),
+            public_id=self.kwargs["service_point_id"],
+        )
+
+
+class MemberListView(AreaFrameMixin, ListView):
+    """The customer's portal users, for its owners to manage."""
+
+    required_ability = Ability.MANAGE_USERS
+    template_name = "customers/member_list.html"
+    context_object_name = "members"
+
+    def get_queryset(self):
+        return (
+            Membership.objects.visible_to(self.request.user)
+            .filter(customer=self.customer)
+            .exclude(status=Membership.Status.REVOKED)
+            .select_related("user")
+            .prefetch_related("service_points")
+        )
+
+
+class RevokeMemberView(AreaFrameMixin, View):
+    required_ability = Ability.MANAGE_USERS
+
+    def post(self, request, membership_id):
+        membership = get_object_or_404(
+            Membership.objects.visible_to(request.user).filter(customer=self.customer),
+            public_id=membership_id,
+        )
+        if membership.user_id == request.user.pk:
+            messages.error(request, _("You cannot remove your own access."))
+        elif (
+            membership.role == Role.OWNER
+            and not Membership.objects.active()
+            .filter(customer=self.customer, role=Role.OWNER)
+            .exclude(pk=membership.pk)
+            .exists()
+        ):
+            messages.error(request, _("The customer must keep at least one owner."))
+        else:
+            membership.status = Membership.Status.REVOKED
+            membership.save(update_fields=["status"])
+            messages.success(
+                request, _("Access of %(user)s has been removed.") % {"user": membership.user}
+            )
+        return HttpResponseRedirect(reverse("customer:members"))

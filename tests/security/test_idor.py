@@ -1,0 +1,116 @@
+"""Every customer route, asked by customer A for customer B's objects, answers 404 or 403.
+
+Routes are gathered from the URL resolver, so a new customer page or API endpoint is
+probed the day it is added; one whose URL takes an object this suite does not know
+fails the suite until it is taught below.
+"""
+
+import uuid
+from pathlib import Path
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMER_NAMESPACES = ("customer", "api-v1")
+
+# How to find, for a URL keyword, the object of a given customer (A or B) in the world.
+OBJECT_KWARGS = {
+    "service_point_id": lambda side, second=False: side.service_points[second].public_id,
+    "membership_id": lambda side, second=False: (
+        (side.owner_membership if second else side.membership).public_id
+    ),
+}
+# Routes that are not about one customer's objects (documentation of the API).
+NOT_CUSTOMER_DATA = {"api-v1:schema", "api-v1:docs", "api-v1:redoc", "api-v1:api-root"}
+
+REPORT = Path(__file__).resolve().parents[2] / "artifacts" / "idor-probes.txt"
+
+
+def customer_routes() -> list[tuple[str, list[str]]]:
+    """(URL name, its keyword names) for every route in the customer namespaces."""
+    found = []
+
+    def walk(patterns, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, entry.namespace or namespace)
+            elif isinstance(entry, URLPattern) and namespace in CUSTOMER_NAMESPACES:
+                if entry.name is None:
+                    continue
+                name = f"{namespace}:{entry.name}"
+                if name not in NOT_CUSTOMER_DATA:
+                    found.append((name, sorted(entry.pattern.converters)))
+
+    walk(get_resolver().url_patterns, None)
+    return sorted(set((name, tuple(kwargs)) for name, kwargs in found))
+
+
+def test_every_customer_route_with_an_object_is_known():
+    unknown = [
+        (name, kwarg)
+        for name, kwargs in customer_routes()
+        for kwarg in kwargs
+        if kwarg not in OBJECT_KWARGS and kwarg != "format"
+    ]
+    assert unknown == [], "teach OBJECT_KWARGS how to find these objects for the IDOR suite"
+
+
+def test_customer_a_never_reaches_customer_b(client, two_customers):
+    a, b = two_customers.a, two_customers.b
+    leaks, probed = [], {}
+    secrets_of_b = [b.customer.number, b.service_point.code, b.owner.email, b.billing.email]
+    routes = customer_routes()
+    assert routes, "no customer routes found: the resolver walk is broken"
+
+    def probe(name, method, url, user):
+        response = getattr(client, method)(url)
+        probed[name] = probed.get(name, 0) + 1
+        body = response.content.decode(errors="replace")
+        if user is None and response.status_code not in (302, 403, 404, 405):
+            leaks.append(("anonymous", method, url, response.status_code))
+        if any(secret in body for secret in secrets_of_b):
+            leaks.append((getattr(user, "email", "anonymous"), method, url, "shows B's data"))
+        return response
+
+    for user in (a.owner, a.billing, a.technician, None):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        for name, kwargs in routes:
+            object_kwargs = [k for k in kwargs if k in OBJECT_KWARGS]
+            if not object_kwargs:
+                for method in ("get", "post"):
+                    probe(name, method, reverse(name), user)
+                continue
+            candidates = {
+                "B's object": {k: OBJECT_KWARGS[k](b) for k in object_kwargs},
+                "B's other object": {k: OBJECT_KWARGS[k](b, second=True) for k in object_kwargs},
+                "unknown id": {k: uuid.uuid4() for k in object_kwargs},
+            }
+            if user == a.technician and "service_point_id" in object_kwargs:
+                # A's own point outside the technician's subset.
+                candidates["outside subset"] = {"service_point_id": a.service_points[0].public_id}
+            for label, values in candidates.items():
+                url = reverse(name, kwargs=values)
+                for method in ("get", "post", "put", "patch", "delete"):
+                    response = probe(name, method, url, user)
+                    if user is not None and response.status_code not in (403, 404, 405):
+                        leaks.append((user.email, method, name, label, response.status_code))
+
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    total = sum(probed.values())
+    REPORT.write_text(f"{total} probes over {len(routes)} customer routes, {len(leaks)} leaks\n")
+    assert leaks == []
+    assert set(probed) == {name for name, _ in routes}
+
+
+def test_own_objects_are_reachable_so_the_probe_is_not_vacuous(client, two_customers):
+    a = two_customers.a
+    client.force_login(a.owner)
+    for name, kwargs in customer_routes():
+        if not kwargs or name == "customer:revoke_member":
+            continue
+        values = {k: OBJECT_KWARGS[k](a) for k in kwargs}
+        assert client.get(reverse(name, kwargs=values)).status_code == 200, name
