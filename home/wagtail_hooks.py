@@ -2,6 +2,7 @@ from wagtail import hooks
 from wagtail.models import Page, Site
 
 from customers.demo import DemoContext
+
 from .models import CompanySettings, HomePage, StandardPage
 
 DEMO_COMPANY = {
