@@ -1,12 +1,14 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+from two_factor.urls import urlpatterns as two_factor_urls
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -24,17 +26,15 @@ api_v1_patterns = [
 ]
 
 urlpatterns = [
+    # One door in: the admin signs in through the two-factor login too.
+    path("admin/login/", RedirectView.as_view(url="/account/login/", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include((api_v1_patterns, "api-v1"))),
     path("api/v2/", content_api_router.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path(
-        "account/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("", include(two_factor_urls)),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("customers.urls")),
     path("search/", home_views.search, name="search"),

@@ -310,6 +310,14 @@ def seed_demo_customers(context: DemoContext) -> None:
     users = {}
     for email, first_name, last_name, is_admin, description in DEMO_USERS:
         users[email] = _upsert_user(User, email, first_name, last_name, is_admin)
+        if is_admin:
+            codes = _demo_second_factor(users[email], context)
+            description += f"; second factor: a backup code, e.g. {codes[0]}"
+            context.notes.append(
+                f"{email} signs in with a second factor: use a backup code "
+                f"({', '.join(codes)}) or add the TOTP key {DEMO_TOTP_KEY_BASE32} to an "
+                "authenticator app."
+            )
         context.add_login(email, DEMO_PASSWORD, description)
 
     segments = {}
@@ -397,6 +405,27 @@ def seed_demo_customers(context: DemoContext) -> None:
             f"Generated customer logins klient000001…klient{context.customers:06d}@example.pl "
             f"share the password {DEMO_PASSWORD}."
         )
+
+
+# A published demo key, so a demo admin can add it to an authenticator app.
+DEMO_TOTP_KEY_HEX = "4f6b69656e6b6f2d64656d6f2d32303236"  # "Okienko-demo-2026"
+DEMO_TOTP_KEY_BASE32 = "J5VWSZLONNXS2ZDFNVXS2MRQGI3A"
+
+
+def _demo_second_factor(user, context: DemoContext) -> list[str]:
+    """Staff must use a second factor: a TOTP device with the demo key and fresh backup codes."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.update_or_create(
+        user=user, name="default", defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True}
+    )
+    backup, _ = StaticDevice.objects.get_or_create(user=user, name="backup")
+    backup.token_set.all().delete()
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+    codes = ["".join(context.rng.choice(alphabet) for _ in range(8)) for _ in range(5)]
+    StaticToken.objects.bulk_create(StaticToken(device=backup, token=code) for code in codes)
+    return codes
 
 
 def _upsert_user(User, email: str, first_name: str, last_name: str, is_admin: bool):

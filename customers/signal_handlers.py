@@ -1,6 +1,13 @@
+import time
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from .models import Customer, Membership
+from . import audit
+from .lockout import username_from_attempt
+from .middleware import SESSION_LOGIN_TIME
+from .models import AuditEvent, Customer, Membership, UserSession
 from .services import sync_segment_groups, sync_segment_groups_of_customer_members
 
 
@@ -25,7 +32,48 @@ def customer_segments_changed(sender, instance, action: str, reverse: bool, pk_s
         sync_segment_groups_of_customer_members(customer_id)
 
 
+def logged_in(sender, request, user, **kwargs) -> None:
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[SESSION_LOGIN_TIME] = time.time()
+    if not request.session.session_key:
+        request.session.save()
+    UserSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "ip_address": audit.client_ip(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+        },
+    )
+    audit.record(AuditEvent.Action.LOGIN, request, actor=user)
+
+
+def login_failed(sender, credentials, request=None, **kwargs) -> None:
+    audit.record(
+        AuditEvent.Action.LOGIN_FAILED,
+        request,
+        actor=None,
+        subject_email=username_from_attempt(request, credentials) or "",
+    )
+
+
+def logged_out(sender, request, user, **kwargs) -> None:
+    if request is not None and request.session.session_key:
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
+    if user is not None:
+        audit.record(AuditEvent.Action.LOGOUT, request, actor=user)
+
+
+def locked_out(sender, request, username, ip_address, **kwargs) -> None:
+    audit.record(AuditEvent.Action.LOCKED_OUT, request, actor=None, subject_email=username or "")
+
+
 def register_signal_handlers() -> None:
+    user_logged_in.connect(logged_in, dispatch_uid="okienko_logged_in")
+    user_login_failed.connect(login_failed, dispatch_uid="okienko_login_failed")
+    user_logged_out.connect(logged_out, dispatch_uid="okienko_logged_out")
+    user_locked_out.connect(locked_out, dispatch_uid="okienko_locked_out")
     post_save.connect(membership_changed, sender=Membership, dispatch_uid="membership_saved")
     post_delete.connect(membership_changed, sender=Membership, dispatch_uid="membership_deleted")
     m2m_changed.connect(

@@ -19,4 +19,10 @@ urlpatterns = [
         views.RevokeMemberView.as_view(),
         name="revoke_member",
     ),
+    path("security/", views.SecurityView.as_view(), name="security"),
+    path(
+        "security/end-other-sessions/",
+        views.EndOtherSessionsView.as_view(),
+        name="end_other_sessions",
+    ),
 ]

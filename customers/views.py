@@ -7,12 +7,16 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
+from . import audit
 from .area import menu_for, widgets_for
 from .gate import CustomerAreaMixin, switch_customer
-from .models import Ability, Membership, Role, ServicePoint
+from .middleware import has_confirmed_device
+from .models import Ability, AuditEvent, Membership, Role, ServicePoint, UserSession
+from .services import end_other_sessions
 
 
 class AreaFrameMixin(CustomerAreaMixin):
@@ -112,7 +116,43 @@ class RevokeMemberView(AreaFrameMixin, View):
         else:
             membership.status = Membership.Status.REVOKED
             membership.save(update_fields=["status"])
+            audit.record(
+                AuditEvent.Action.MEMBER_REVOKED, request, customer=self.customer, obj=membership
+            )
             messages.success(
                 request, _("Access of %(user)s has been removed.") % {"user": membership.user}
             )
         return HttpResponseRedirect(reverse("customer:members"))
+
+
+class SecurityView(LoginRequiredMixin, TemplateView):
+    """The user's own security page: second factor, sign-in history and open sessions."""
+
+    template_name = "customers/security.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["login_history"] = AuditEvent.objects.logins_of(user)[:20]
+        context["sessions"] = UserSession.objects.filter(user=user)
+        context["current_session_key"] = self.request.session.session_key
+        context["has_two_factor"] = user.is_verified() or has_confirmed_device(user)
+        return context
+
+
+class EndOtherSessionsView(LoginRequiredMixin, View):
+    """Sign the user out of every browser but this one."""
+
+    def post(self, request):
+        ended = end_other_sessions(request.user, keep=request.session.session_key)
+        audit.record(AuditEvent.Action.SESSIONS_ENDED, request, count=ended)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d other session has been signed out.",
+                "%(count)d other sessions have been signed out.",
+                ended,
+            )
+            % {"count": ended},
+        )
+        return HttpResponseRedirect(reverse("customer:security"))

@@ -1,11 +1,13 @@
+from axes.models import AccessAttempt
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 from wagtail_modeladmin.views import InspectView
 
 from .area import MenuItem, Widget
 from .demo import seed_demo_customers
-from .models import Ability, Customer, Membership, Segment, ServicePoint
+from .models import Ability, AuditEvent, Customer, Membership, Segment, ServicePoint
 
 
 class CustomerInspectView(InspectView):
@@ -82,12 +84,59 @@ class SegmentAdmin(ModelAdmin):
     list_display = ("group", "code", "requires_two_factor")
 
 
+class ReadOnlyPermissionHelper(PermissionHelper):
+    """Records nobody may add or edit from the admin (the audit log is append-only)."""
+
+    def user_can_create(self, user):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+
+class AuditEventAdmin(ModelAdmin):
+    model = AuditEvent
+    menu_label = _("Audit log")
+    menu_icon = "history"
+    permission_helper_class = ReadOnlyPermissionHelper
+    list_display = ("created_at", "action", "actor", "subject_email", "customer", "ip_address")
+    list_filter = ("action", "created_at")
+    search_fields = ("subject_email", "actor__email", "customer__number", "object_repr")
+    inspect_view_enabled = True
+
+
+class LockoutPermissionHelper(ReadOnlyPermissionHelper):
+    """Staff may clear a lockout (delete the attempt record), not forge one."""
+
+    def user_can_delete_obj(self, user, obj):
+        return self.user_has_specific_permission(user, "delete")
+
+
+class LockoutAdmin(ModelAdmin):
+    model = AccessAttempt
+    menu_label = _("Login lockouts")
+    menu_icon = "lock"
+    permission_helper_class = LockoutPermissionHelper
+    list_display = ("username", "ip_address", "failures_since_start", "attempt_time")
+    search_fields = ("username", "ip_address")
+
+
 @modeladmin_register
 class CustomerRegisterGroup(ModelAdminGroup):
     menu_label = _("Customers")
     menu_icon = "user"
     menu_order = 200
-    items = (CustomerAdmin, ServicePointAdmin, MembershipAdmin, SegmentAdmin)
+    items = (
+        CustomerAdmin,
+        ServicePointAdmin,
+        MembershipAdmin,
+        SegmentAdmin,
+        AuditEventAdmin,
+        LockoutAdmin,
+    )
 
 
 @hooks.register("customer_menu_items")

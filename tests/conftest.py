@@ -85,3 +85,25 @@ def two_customers(db):
             membership=billing,
         )
     return SimpleNamespace(**world)
+
+
+def verify_with_second_factor(client, user):
+    """Sign `user` in on the test client as if they had entered a TOTP code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
+        user=user, name="default", confirmed=True
+    )
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+@pytest.fixture
+def staff_client(client, admin_user):
+    """A superuser signed in with a verified second factor, as the admin requires."""
+    verify_with_second_factor(client, admin_user)
+    return client

@@ -56,6 +56,11 @@ WAGTAIL_APPS = [
 ]
 
 THIRD_PARTY_APPS = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
+    "axes",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -64,6 +69,7 @@ THIRD_PARTY_APPS = [
 ]
 
 DJANGO_APPS = [
+    "django.contrib.admin",  # list filters of wagtail-modeladmin need it; not routed
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,10 +88,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "customers.middleware.SessionLimitsMiddleware",
+    "customers.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.PortalCSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -129,12 +139,32 @@ SESSION_ENGINE = (
     if env("CACHE_URL", default="")
     else "django.contrib.sessions.backends.db"
 )
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+# Idle timeout: the session lasts this long after the last request. The absolute
+# limit since login is enforced by customers.middleware.SessionLimitsMiddleware.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
+
+# Identity: e-mail logins, Argon2, a second factor (django-two-factor-auth) that
+# staff must use, lockout after failures (django-axes).
 
 AUTH_USER_MODEL = "customers.User"
-LOGIN_URL = "login"
+LOGIN_URL = "two_factor:login"
 LOGIN_REDIRECT_URL = "customer:dashboard"
 LOGOUT_REDIRECT_URL = "/"
+TWO_FACTOR_PATCH_ADMIN = False
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Okienko")
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -142,9 +172,25 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "customers.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "customers.passwords.BreachedPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The Pwned Passwords range API (k-anonymity: only 5 hash characters leave the
+# server). Empty: check only the offline list of common passwords.
+PWNED_PASSWORDS_ENDPOINT = env(
+    "PWNED_PASSWORDS_ENDPOINT", default="https://api.pwnedpasswords.com/range/"
+)
+PWNED_PASSWORDS = {"API_TIMEOUT": env.float("PWNED_PASSWORDS_TIMEOUT", default=1.0)}
+
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "customers.lockout.username_from_attempt"
+AXES_LOCKOUT_CALLABLE = "customers.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["password", "auth-password", "token-otp_token", "backup-otp_token"]
+AXES_VERBOSE = False
 
 # Language and time: Polish first, English complete; Warsaw time, always aware.
 
@@ -220,7 +266,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 WAGTAIL_SITE_NAME = env("WAGTAIL_SITE_NAME", default="Okienko")
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
-WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
+WAGTAIL_FRONTEND_LOGIN_URL = "/account/login/"
+WAGTAILADMIN_LOGIN_URL = "/account/login/"
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Nothing is fetched from outside at run time: no avatars, no update check.

@@ -9,6 +9,9 @@ from .base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = "test-secret-key-used-only-by-the-test-suite-0123456789abcdef"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests never reach the internet: the breached-password check uses the offline list,
+# and tests that speak the range protocol start their own server.
+PWNED_PASSWORDS_ENDPOINT = ""
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

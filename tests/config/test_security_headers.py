@@ -39,8 +39,8 @@ def test_api_docs_load_only_local_assets(client, admin_user):
         assert "fonts.googleapis.com" not in html
 
 
-def test_only_the_staff_admin_allows_inline_scripts(client, admin_user, home_page):
-    client.force_login(admin_user)
+def test_only_the_staff_admin_allows_inline_scripts(staff_client, home_page):
+    client = staff_client
     admin_csp = client.get("/admin/")["Content-Security-Policy"]
     assert "script-src 'self' 'unsafe-inline'" in admin_csp
     assert "unsafe-inline" not in client.get("/")["Content-Security-Policy"]

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.db import IntegrityError
+from django.test import RequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -8,7 +9,11 @@ pytestmark = pytest.mark.django_db
 def test_email_is_the_login_and_is_stored_lower_case(django_user_model):
     user = django_user_model.objects.create_user("Anna.Nowak@Example.PL", "s3cret-Password-1")
     assert user.email == "anna.nowak@example.pl"
-    assert authenticate(username="ANNA.NOWAK@example.pl", password="s3cret-Password-1") == user
+    request = RequestFactory().post("/account/login/")
+    assert (
+        authenticate(request, username="ANNA.NOWAK@example.pl", password="s3cret-Password-1")
+        == user
+    )
 
 
 def test_two_users_cannot_share_an_email(django_user_model):

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 def test_customer_area_needs_a_login(client):
     response = client.get(reverse("customer:dashboard"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("two_factor:login"))
 
 
 def test_user_without_a_customer_is_told_how_to_get_one(client, django_user_model):

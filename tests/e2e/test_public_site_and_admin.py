@@ -39,18 +39,29 @@ def test_home_page_fits_a_phone_screen(live_server, home_page, browser, screensh
     assert overflow <= 0
 
 
-def test_staff_logs_into_the_wagtail_admin(
+def test_staff_logs_into_the_wagtail_admin_with_a_totp_code(
     live_server, home_page, django_user_model, page, screenshot
 ):
-    django_user_model.objects.create_superuser(
+    import base64
+
+    import pyotp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    admin = django_user_model.objects.create_superuser(
         ADMIN_EMAIL, ADMIN_PASSWORD, first_name="Adam", last_name="Administrator"
     )
+    device = TOTPDevice.objects.create(user=admin, name="default", confirmed=True)
+    totp = pyotp.TOTP(base64.b32encode(device.bin_key).decode())
+
     page.goto(live_server.url + "/admin/")
-    page.fill("input[name=username]", ADMIN_EMAIL)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.get_by_role("button", name="Zaloguj się").click()
+    assert "/account/login/" in page.url
+    page.fill("input[name=auth-username]", ADMIN_EMAIL)
+    page.fill("input[name=auth-password]", ADMIN_PASSWORD)
+    page.get_by_role("button", name="Dalej").click()
+    page.fill("input[name=token-otp_token]", totp.now())
+    screenshot(page, "admin-login-token")
+    page.get_by_role("button", name="Dalej").click()
     page.wait_for_url(live_server.url + "/admin/")
-    assert page.locator("main").is_visible()
     assert page.get_by_text("Adam").first.is_visible()
     screenshot(page, "admin-dashboard")
 
@@ -59,3 +70,16 @@ def test_staff_logs_into_the_wagtail_admin(
     screenshot(page, "admin-edit-home")
     csp_violations = [e for e in page.console_errors if "Content Security Policy" in e]
     assert csp_violations == [], "\n".join(page.console_errors)
+
+
+def test_staff_without_a_second_factor_is_sent_to_set_one_up(
+    live_server, home_page, django_user_model, page
+):
+    django_user_model.objects.create_superuser(ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.goto(live_server.url + "/admin/")
+    page.fill("input[name=auth-username]", ADMIN_EMAIL)
+    page.fill("input[name=auth-password]", ADMIN_PASSWORD)
+    page.get_by_role("button", name="Dalej").click()
+    page.wait_for_url("**/account/two_factor/setup/**")
+    page.goto(live_server.url + "/admin/pages/")
+    assert "/account/two_factor/setup/" in page.url

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 from wagtail.models import Page, Site
 
 from home.models import CompanySettings, HomePage, StandardPage
@@ -31,7 +32,8 @@ def test_seed_demo_creates_the_site_and_the_published_logins(django_user_model, 
     assert CompanySettings.for_site(site).nip == "5260250274"
     for email in DEMO_LOGINS:
         assert email in output
-        assert authenticate(username=email, password="Okienko-demo-2026") is not None
+        request = RequestFactory().post("/account/login/")
+        assert authenticate(request, username=email, password="Okienko-demo-2026") is not None
     assert django_user_model.objects.get(email="admin@example.pl").is_superuser
     assert not django_user_model.objects.get(email="jan.kowalski@example.pl").is_staff
 

@@ -13,7 +13,7 @@ def test_home_page_is_polish_by_default_with_a_login_call_to_action(client, home
     html = response.content.decode()
     assert '<html lang="pl">' in html
     assert "Zaloguj się do portalu klienta" in html
-    assert reverse("login") in html
+    assert reverse("two_factor:login") in html
     assert "Okienko Energia Sp. z o.o." in html
     assert "61 1090 1014 0000 0712 1981 2874" in html
 
@@ -56,7 +56,7 @@ def test_private_page_asks_anonymous_visitors_to_log_in(client, home_page):
     PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
     response = client.get("/vip/")
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("two_factor:login"))
 
 
 def test_missing_page_gets_a_translated_404(client, home_page):
@@ -68,14 +68,26 @@ def test_missing_page_gets_a_translated_404(client, home_page):
 def test_login_page_logs_a_user_in_by_email(client, home_page, django_user_model):
     django_user_model.objects.create_user("Jan.Kowalski@Example.pl", "Okienko-demo-2026")
     response = client.post(
-        reverse("login"), {"username": "jan.kowalski@example.pl", "password": "Okienko-demo-2026"}
+        reverse("two_factor:login"),
+        {
+            "login_view-current_step": "auth",
+            "auth-username": "jan.kowalski@example.pl",
+            "auth-password": "Okienko-demo-2026",
+        },
     )
     assert response.status_code == 302
     assert "Wyloguj" in client.get("/").content.decode()
 
 
 def test_login_with_a_wrong_password_says_so_and_logs_nobody_in(client, home_page):
-    response = client.post(reverse("login"), {"username": "nikt@example.pl", "password": "x"})
+    response = client.post(
+        reverse("two_factor:login"),
+        {
+            "login_view-current_step": "auth",
+            "auth-username": "nikt@example.pl",
+            "auth-password": "x",
+        },
+    )
     assert response.status_code == 200
     assert "alert--error" in response.content.decode()
     assert "_auth_user_id" not in client.session
