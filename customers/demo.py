@@ -400,11 +400,46 @@ def seed_demo_customers(context: DemoContext) -> None:
             if created and point_codes:
                 membership.service_points.set(ServicePoint.objects.filter(code__in=point_codes))
 
+    _demo_activation_letter(context, users["admin@example.pl"])
+
     if context.customers:
         context.notes.append(
             f"Generated customer logins klient000001…klient{context.customers:06d}@example.pl "
             f"share the password {DEMO_PASSWORD}."
         )
+
+
+def _demo_activation_letter(context: DemoContext, staff) -> None:
+    """A letter ready for the demo customer without a portal user, unless one exists."""
+    from documents.pdf import issuing_company
+
+    from .activation import access_letters, email_part_b, issue_access
+    from .models import AccessBatch, ActivationCode, Customer
+
+    customer = Customer.objects.get(number="100002")
+    if ActivationCode.objects.usable().filter(customer=customer).exists():
+        context.notes.append(
+            f"Customer {customer.number} ({customer.name}) has an activation code already; "
+            "generate a new letter in the admin under Portal access."
+        )
+        return
+    from django.core.files.base import ContentFile
+
+    issued = issue_access([customer], staff)
+    batch = AccessBatch.objects.create(
+        created_by=staff, total=1, done=1, status=AccessBatch.Status.DONE
+    )
+    batch.customers.set([customer])
+    batch.letters.save(
+        f"access-letters-{batch.pk}.pdf",
+        ContentFile(access_letters(issued, issuing_company())),
+    )
+    email_part_b(issued)
+    context.notes.append(
+        f"Activation letter for customer {customer.number} ({customer.name}): admin → Portal "
+        f"access → batch {batch.pk}; code part A {issued[0].part_a}, part B "
+        f"{issued[0].part_b} (also e-mailed); activate at /account/activate/."
+    )
 
 
 # A published demo key, so a demo admin can add it to an authenticator app.

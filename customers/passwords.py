@@ -42,15 +42,6 @@ class _RangeClient(api.PwnedPasswords):
         self.api_endpoint = endpoint
 
 
-class _OfflineClient:
-    def check_password(self, password: str) -> int:
-        from pwned_passwords_django.exceptions import ErrorCode, PwnedPasswordsError
-
-        raise PwnedPasswordsError(
-            message="no breach endpoint configured", code=ErrorCode.REQUEST_ERROR, params={}
-        )
-
-
 class BreachedPasswordValidator(PwnedPasswordsValidator):
     """Refuses passwords seen in breaches (range API); offline, Django's common-password list."""
 
@@ -61,6 +52,9 @@ class BreachedPasswordValidator(PwnedPasswordsValidator):
     def validate(self, password: str, user=None) -> None:
         # Validators live as long as the process; the endpoint is read on each check.
         endpoint = settings.PWNED_PASSWORDS_ENDPOINT
+        if not endpoint:
+            self.fallback_validator.validate(password, user)
+            return
         if getattr(self.api_client, "api_endpoint", None) != endpoint:
-            self.api_client = _RangeClient(endpoint) if endpoint else _OfflineClient()
+            self.api_client = _RangeClient(endpoint)
         super().validate(password, user)

@@ -19,6 +19,8 @@ urlpatterns = [
         views.RevokeMemberView.as_view(),
         name="revoke_member",
     ),
+    path("activate/", views.ActivateView.as_view(), name="activate"),
+    path("activate/done/", views.ActivationDoneView.as_view(), name="activation_done"),
     path("security/", views.SecurityView.as_view(), name="security"),
     path(
         "security/end-other-sessions/",

@@ -1,6 +1,7 @@
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -9,13 +10,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from . import audit
+from .activation import ActivationError, activate
 from .area import menu_for, widgets_for
+from .forms import ActivationForm
 from .gate import CustomerAreaMixin, switch_customer
 from .middleware import has_confirmed_device
 from .models import Ability, AuditEvent, Membership, Role, ServicePoint, UserSession
+from .ratelimit import too_many
 from .services import end_other_sessions
 
 
@@ -156,3 +160,52 @@ class EndOtherSessionsView(LoginRequiredMixin, View):
             % {"count": ended},
         )
         return HttpResponseRedirect(reverse("customer:security"))
+
+
+class ActivateView(FormView):
+    """Activation with the customer number and both parts of the code."""
+
+    template_name = "customers/activate.html"
+    form_class = ActivationForm
+    ATTEMPTS_PER_HOUR = 20
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "signed_in": self.request.user.is_authenticated}
+
+    def form_valid(self, form):
+        if too_many(self.request, "activation", self.ATTEMPTS_PER_HOUR, 3600):
+            form.add_error(None, _("Too many attempts from your address. Try again in an hour."))
+            return self.form_invalid(form)
+        data = form.cleaned_data
+        signed_in = self.request.user.is_authenticated
+        try:
+            membership = activate(
+                customer_number=data["customer_number"],
+                part_a=data["part_a"],
+                part_b=data["part_b"],
+                user=self.request.user if signed_in else None,
+                password=data.get("password1", ""),
+            )
+        except ActivationError as error:
+            audit.record(
+                AuditEvent.Action.ACTIVATION_FAILED,
+                self.request,
+                customer_number=data["customer_number"][:20],
+            )
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        if not signed_in:
+            login(
+                self.request, membership.user, backend="django.contrib.auth.backends.ModelBackend"
+            )
+        switch_customer(self.request, membership.customer.public_id)
+        audit.record(
+            AuditEvent.Action.ACTIVATED, self.request, customer=membership.customer, obj=membership
+        )
+        return HttpResponseRedirect(reverse("customer:activation_done"))
+
+
+class ActivationDoneView(LoginRequiredMixin, TemplateView):
+    """Access is active: the user is offered a second factor before going on."""
+
+    template_name = "customers/activation_done.html"

@@ -1,10 +1,13 @@
 from axes.models import AccessAttempt
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 from wagtail_modeladmin.views import InspectView
 
+from . import admin_views
 from .area import MenuItem, Widget
 from .demo import seed_demo_customers
 from .models import Ability, AuditEvent, Customer, Membership, Segment, ServicePoint
@@ -163,3 +166,37 @@ def service_points_widget(request, membership):
 
 
 hooks.register("seed_demo", seed_demo_customers, order=10)
+
+
+@hooks.register("register_admin_urls")
+def portal_access_urls():
+    return [
+        path(
+            "portal-access/", admin_views.access_batch_create, name="customers_access_batch_create"
+        ),
+        path(
+            "portal-access/<int:batch_id>/",
+            admin_views.access_batch_detail,
+            name="customers_access_batch",
+        ),
+        path(
+            "portal-access/<int:batch_id>/letters.pdf",
+            admin_views.access_batch_letters,
+            name="customers_access_batch_letters",
+        ),
+    ]
+
+
+class PortalAccessMenuItem(AdminMenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(admin_views.PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def portal_access_menu_item():
+    return PortalAccessMenuItem(
+        _("Portal access"),
+        reverse("customers_access_batch_create"),
+        icon_name="key",
+        order=210,
+    )

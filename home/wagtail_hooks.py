@@ -2,6 +2,7 @@ from wagtail import hooks
 from wagtail.models import Page, Site
 
 from customers.demo import DemoContext
+from documents.pdf import Company
 
 from .models import CompanySettings, HomePage, StandardPage
 
@@ -86,6 +87,14 @@ DEMO_PAGES = [
         ),
     },
 ]
+
+
+@hooks.register("issuing_company")
+def issuing_company():
+    """The company details of the default site, for documents and letters."""
+    site = Site.objects.filter(is_default_site=True).first()
+    settings = CompanySettings.objects.filter(site=site).first() if site else None
+    return Company.from_settings(settings) if settings else None
 
 
 @hooks.register("seed_demo", order=0)

@@ -1,9 +1,12 @@
 from .access import ROLE_MATRIX, Ability, Membership, Role
+from .activation import AccessBatch, ActivationCode
 from .audit import AuditEvent, UserSession
 from .customers import Customer, Segment, ServicePoint
 from .users import User, UserManager
 
 __all__ = [
+    "AccessBatch",
+    "ActivationCode",
     "ROLE_MATRIX",
     "Ability",
     "AuditEvent",

@@ -4,7 +4,7 @@ Set in Roboto (Polish letters need a TTF), on A4 with the company's letterhead a
 footer naming the issuer, its NIP and bank account.
 """
 
-from .company import Company
+from .company import Company, issuing_company
 from .flowables import data_table, escape_text, highlight_box, paragraph
 from .fonts import FONT, FONT_BOLD, FONT_BOLD_ITALIC, FONT_ITALIC, register_fonts
 from .layout import CONTENT_WIDTH, build_pdf, render_document
@@ -24,6 +24,7 @@ __all__ = [
     "escape_text",
     "get_styles",
     "highlight_box",
+    "issuing_company",
     "paragraph",
     "register_fonts",
     "render_document",

@@ -66,3 +66,18 @@ def _local_logo_path(logo: Any) -> Path | None:
         logger.warning("Company logo %s is missing; documents go out without it.", path)
         return None
     return path
+
+
+def issuing_company() -> Company:
+    """The company that issues documents, from the `issuing_company` hook.
+
+    The site settings that hold the company's details live on a higher floor (home/),
+    which registers the hook; rooms below ask here instead of importing it.
+    """
+    from wagtail import hooks
+
+    for provide in hooks.get_hooks("issuing_company"):
+        company = provide()
+        if company is not None:
+            return company
+    raise LookupError("No company details: fill in Settings → Company details.")

@@ -6,7 +6,7 @@ mail rooms and envelope printers take for granted. Many letters go out as one PD
 one letter from a fresh page, ready for one print job.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from reportlab.lib.units import mm
@@ -72,8 +72,30 @@ class Letter:
     closing: str = ""
 
 
-def render_letters(company: Company, letters: Sequence[Letter]) -> bytes:
-    """One PDF with every letter starting on a page of its own."""
+class _Progress(Flowable):
+    """Zero-size mark after each letter: reports how many letters are laid out."""
+
+    def __init__(self, count: int, callback: Callable[[int], None]):
+        super().__init__()
+        self.count, self.callback = count, callback
+
+    def wrap(self, available_width, available_height):
+        return 0, 0
+
+    def draw(self):
+        self.callback(self.count)
+
+
+def render_letters(
+    company: Company,
+    letters: Sequence[Letter],
+    on_progress: Callable[[int], None] | None = None,
+) -> bytes:
+    """One PDF with every letter starting on a page of its own.
+
+    ``on_progress`` is called with the number of letters laid out so far, so a long
+    batch can show how far it is.
+    """
     if not letters:
         raise ValueError("render_letters needs at least one letter")
     story: list[Flowable] = []
@@ -81,6 +103,8 @@ def render_letters(company: Company, letters: Sequence[Letter]) -> bytes:
         if number:
             story += [NextPageTemplate(FIRST_PAGE), PageBreak()]
         story += _letter_story(company, letter)
+        if on_progress is not None:
+            story.append(_Progress(number + 1, on_progress))
     title = letters[0].subject if len(letters) == 1 else company.name
     return build_pdf(company, story, page_templates=_page_templates(), numbered=False, title=title)
 
