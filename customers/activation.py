@@ -173,7 +173,14 @@ def activate(
                         _("A login for %(email)s exists already: log in, then activate.")
                         % {"email": code.email}
                     )
-                user = User.objects.create_user(code.email, password)
+                first_name, _sep, last_name = (
+                    code.customer.name.partition(" ")
+                    if code.customer.kind == Customer.Kind.PERSON
+                    else ("", "", "")
+                )
+                user = User.objects.create_user(
+                    code.email, password, first_name=first_name, last_name=last_name
+                )
             code.used_at = timezone.now()
             code.used_by = user
             code.save(update_fields=["used_at", "used_by"])
