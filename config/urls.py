@@ -13,6 +13,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from customers import views as customer_views
 from home import views as home_views
 
 from .api import api_v1_router, content_api_router
@@ -36,6 +37,31 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include(two_factor_urls)),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "account/password-reset/", customer_views.PasswordResetView.as_view(), name="password_reset"
+    ),
+    path(
+        "account/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="customers/password_reset_done.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "account/password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="customers/password_reset_confirm.html",
+            success_url="/account/password-reset/complete/",
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="customers/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("account/", include("customers.urls")),
     path("search/", home_views.search, name="search"),
     path("healthz/", healthz, name="healthz"),

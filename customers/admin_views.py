@@ -1,7 +1,9 @@
 """Staff screens in the Wagtail admin for generating portal access in bulk."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -10,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from . import audit
-from .models import AccessBatch, AuditEvent, Customer, Segment
+from .models import AccessBatch, AuditEvent, ChangeRequest, Customer, Segment
+from .services import decide_change_request
 from .tasks import generate_access_letters
 
 PERMISSION = "customers.add_activationcode"
@@ -104,3 +107,22 @@ def access_batch_letters(request, batch_id: int):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@never_cache
+@permission_required("customers.change_changerequest", raise_exception=True)
+def decide_change_request_view(request, pk: int):
+    """Approve or reject a customer's change request (POST from its inspect page)."""
+    change_request = get_object_or_404(ChangeRequest, pk=pk)
+    if request.method != "POST":
+        return redirect("customers_changerequest_modeladmin_inspect", pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        decide_change_request(
+            change_request, request.user, approve=approve, reason=request.POST.get("reason", "")
+        )
+    except (ValueError, ValidationError) as error:
+        messages.error(request, _("The change could not be applied: %(error)s") % {"error": error})
+    else:
+        messages.success(request, _("Approved.") if approve else _("Rejected."))
+    return redirect("customers_changerequest_modeladmin_inspect", pk)

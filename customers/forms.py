@@ -1,6 +1,10 @@
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
+
+from .models import Customer, Role, ServicePoint
+from .services import BILLING_FIELDS, CONTACT_FIELDS
 
 
 class ActivationForm(forms.Form):
@@ -40,3 +44,135 @@ class ActivationForm(forms.Form):
         ):
             self.add_error("password2", _("The two passwords differ."))
         return cleaned
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.READ_ONLY)
+    service_points = forms.ModelMultipleChoiceField(
+        label=_("Service points"),
+        queryset=ServicePoint.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked for every service point."),
+    )
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_points"].queryset = ServicePoint.objects.for_membership(membership)
+
+
+class NewLoginForm(forms.Form):
+    """A password for a login made from an invitation (the e-mail is the invited one)."""
+
+    password1 = forms.CharField(
+        label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_password1(self):
+        password = self.cleaned_data["password1"]
+        validate_password(password)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return cleaned
+
+
+class ConfirmIdentityForm(forms.Form):
+    """The current password, and a code when the user has a second factor."""
+
+    password = forms.CharField(
+        label=_("Current password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    otp_token = forms.CharField(
+        label=_("Code from your authenticator app"), max_length=8, required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        from two_factor.utils import default_device
+
+        self.device = default_device(user)
+        if self.device is None:
+            del self.fields["otp_token"]
+        else:
+            self.fields["otp_token"].required = True
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("The password is not correct."))
+        return password
+
+    def clean_otp_token(self):
+        token = self.cleaned_data["otp_token"].strip()
+        if self.device is not None and not self.device.verify_token(token):
+            raise forms.ValidationError(_("The code is not correct or has expired."))
+        return token
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label=_("New e-mail address"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self):
+        from .models import User
+
+        email = self.cleaned_data["email"].strip().lower()
+        if email == self.user.email:
+            raise forms.ValidationError(_("This is your current address."))
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("Another login uses this address."))
+        return email
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, its e-mail queued as a task instead of sent inside the request.
+
+    Like Django's, it answers the same whether or not the address has a login.
+    """
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from django.template.loader import render_to_string
+
+        from notifications.tasks import deliver_email
+
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        deliver_email.delay(to=to_email, subject=subject, body=body)
+
+
+class BillingDataForm(forms.ModelForm):
+    """Billing data as the customer wants it; saved only as a change request."""
+
+    class Meta:
+        model = Customer
+        fields = BILLING_FIELDS
+
+
+class ContactForm(forms.ModelForm):
+    """Contact preferences, applied at once."""
+
+    class Meta:
+        model = Customer
+        fields = CONTACT_FIELDS

@@ -4,7 +4,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from . import audit
+from . import audit, stepup
 from .lockout import username_from_attempt
 from .middleware import SESSION_LOGIN_TIME
 from .models import AuditEvent, Customer, Membership, UserSession
@@ -36,6 +36,7 @@ def logged_in(sender, request, user, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
     request.session[SESSION_LOGIN_TIME] = time.time()
+    stepup.mark(request)
     if not request.session.session_key:
         request.session.save()
     UserSession.objects.update_or_create(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 app_name = "customer"
 
@@ -14,17 +14,36 @@ urlpatterns = [
         name="service_point",
     ),
     path("users/", views.MemberListView.as_view(), name="members"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("profile/billing/", views.BillingDataChangeView.as_view(), name="billing_data_change"),
+    path("profile/contact/", views.ContactChangeView.as_view(), name="contact_change"),
     path(
         "users/<uuid:membership_id>/revoke/",
         views.RevokeMemberView.as_view(),
         name="revoke_member",
     ),
+    path(
+        "users/invitations/<uuid:invitation_id>/revoke/",
+        views.RevokeInvitationView.as_view(),
+        name="revoke_invitation",
+    ),
+    path(
+        "invitation/<str:token>/",
+        views.AcceptInvitationView.as_view(),
+        name="accept_invitation",
+    ),
     path("activate/", views.ActivateView.as_view(), name="activate"),
     path("activate/done/", views.ActivationDoneView.as_view(), name="activation_done"),
     path("security/", views.SecurityView.as_view(), name="security"),
+    path("security/confirm/", views.ConfirmIdentityView.as_view(), name="confirm_identity"),
+    path("security/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("security/email/", views.EmailChangeView.as_view(), name="email_change"),
     path(
         "security/end-other-sessions/",
         views.EndOtherSessionsView.as_view(),
         name="end_other_sessions",
     ),
+    path("privacy/", privacy_views.PrivacyView.as_view(), name="privacy"),
+    path("privacy/export/", privacy_views.PersonalDataExportView.as_view(), name="privacy_export"),
+    path("privacy/close/", privacy_views.CloseAccountView.as_view(), name="close_account"),
 ]

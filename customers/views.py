@@ -2,25 +2,51 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from . import audit
+from notifications.services import send_email
+
+from . import audit, stepup
 from .activation import ActivationError, activate
 from .area import menu_for, widgets_for
-from .forms import ActivationForm
+from .forms import (
+    ActivationForm,
+    BillingDataForm,
+    ConfirmIdentityForm,
+    ContactForm,
+    EmailChangeForm,
+    InvitationForm,
+    NewLoginForm,
+    QueuedPasswordResetForm,
+)
 from .gate import CustomerAreaMixin, switch_customer
+from .invitations import InvitationError, accept, find_pending, invite
 from .middleware import has_confirmed_device
-from .models import Ability, AuditEvent, Membership, Role, ServicePoint, UserSession
+from .models import (
+    Ability,
+    AuditEvent,
+    ChangeRequest,
+    Customer,
+    Invitation,
+    Membership,
+    Role,
+    ServicePoint,
+    User,
+    UserSession,
+)
 from .ratelimit import too_many
-from .services import end_other_sessions
+from .services import BILLING_FIELDS, end_other_sessions, request_billing_change
 
 
 class AreaFrameMixin(CustomerAreaMixin):
@@ -83,7 +109,7 @@ class ServicePointDetailView(AreaFrameMixin, DetailView):
 
 
 class MemberListView(AreaFrameMixin, ListView):
-    """The customer's portal users, for its owners to manage."""
+    """The customer's portal users and pending invitations, for its owners to manage."""
 
     required_ability = Ability.MANAGE_USERS
     template_name = "customers/member_list.html"
@@ -97,6 +123,96 @@ class MemberListView(AreaFrameMixin, ListView):
             .select_related("user")
             .prefetch_related("service_points")
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["invitations"] = (
+            Invitation.objects.visible_to(self.request.user)
+            .pending()
+            .filter(customer=self.customer)
+        )
+        context["invite_form"] = kwargs.get("invite_form") or InvitationForm(
+            membership=self.membership
+        )
+        return context
+
+    def post(self, request):
+        """Invite someone; errors are shown on the same page."""
+        self.object_list = self.get_queryset()
+        form = InvitationForm(request.POST, membership=self.membership)
+        if form.is_valid():
+            try:
+                invitation = invite(
+                    customer=self.customer,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    service_points=list(form.cleaned_data["service_points"]),
+                    invited_by=request.user,
+                    base_url=f"{request.scheme}://{request.get_host()}",
+                )
+            except InvitationError as error:
+                form.add_error("email", str(error))
+            else:
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+                )
+                return HttpResponseRedirect(reverse("customer:members"))
+        return self.render_to_response(self.get_context_data(invite_form=form))
+
+
+class RevokeInvitationView(AreaFrameMixin, View):
+    required_ability = Ability.MANAGE_USERS
+
+    def post(self, request, invitation_id):
+        invitation = get_object_or_404(
+            Invitation.objects.visible_to(request.user).pending().filter(customer=self.customer),
+            public_id=invitation_id,
+        )
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        messages.success(request, _("The invitation has been withdrawn."))
+        return HttpResponseRedirect(reverse("customer:members"))
+
+
+class AcceptInvitationView(TemplateView):
+    """Opened from the invitation e-mail: sign in (or make a login) and join the customer."""
+
+    template_name = "customers/accept_invitation.html"
+
+    def dispatch(self, request, token, *args, **kwargs):
+        self.invitation = find_pending(token)
+        if self.invitation is None:
+            return TemplateResponse(request, "customers/invitation_invalid.html", status=404)
+        return super().dispatch(request, token, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["invitation"] = self.invitation
+        context["login_exists"] = User.objects.filter(email__iexact=self.invitation.email).exists()
+        context.setdefault("form", NewLoginForm())
+        return context
+
+    def post(self, request, token):
+        user = request.user if request.user.is_authenticated else None
+        if user is None:
+            if User.objects.filter(email__iexact=self.invitation.email).exists():
+                return HttpResponseRedirect(request.path)
+            form = NewLoginForm(request.POST)
+            if not form.is_valid():
+                return self.render_to_response(self.get_context_data(form=form))
+            user = User.objects.create_user(self.invitation.email, form.cleaned_data["password1"])
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        try:
+            membership = accept(self.invitation, user)
+        except InvitationError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(request.path)
+        switch_customer(request, membership.customer.public_id)
+        messages.success(
+            request,
+            _("You now use the portal for %(customer)s.") % {"customer": membership.customer},
+        )
+        return HttpResponseRedirect(reverse("customer:dashboard"))
 
 
 class RevokeMemberView(AreaFrameMixin, View):
@@ -209,3 +325,147 @@ class ActivationDoneView(LoginRequiredMixin, TemplateView):
     """Access is active: the user is offered a second factor before going on."""
 
     template_name = "customers/activation_done.html"
+
+
+def _notify_security_change(user, what: str, address: str | None = None) -> None:
+    send_email(
+        address or user.email,
+        "customers/email/security_change",
+        {"user": user, "what": what, "when": timezone.localtime()},
+    )
+
+
+class ConfirmIdentityView(LoginRequiredMixin, FormView):
+    """Asks for the password (and code) again before a sensitive change."""
+
+    template_name = "customers/confirm_identity.html"
+    form_class = ConfirmIdentityForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        stepup.mark(self.request)
+        next_url = self.request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url,
+            allowed_hosts={self.request.get_host()},
+            require_https=self.request.is_secure(),
+        ):
+            next_url = reverse("customer:security")
+        return HttpResponseRedirect(next_url)
+
+
+class PasswordChangeView(stepup.StepUpRequiredMixin, auth_views.PasswordChangeView):
+    template_name = "customers/password_change.html"
+    success_url = reverse_lazy("customer:security")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(AuditEvent.Action.DATA_CHANGED, self.request, change="password")
+        _notify_security_change(self.request.user, _("password"))
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
+class EmailChangeView(stepup.StepUpRequiredMixin, LoginRequiredMixin, FormView):
+    """A new login address; the old one is told, in case it was not the user."""
+
+    template_name = "customers/email_change.html"
+    form_class = EmailChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        user = self.request.user
+        old_email = user.email
+        user.email = form.cleaned_data["email"]
+        user.save(update_fields=["email"])
+        audit.record(
+            AuditEvent.Action.DATA_CHANGED,
+            self.request,
+            change="e-mail",
+            old=old_email,
+            new=user.email,
+        )
+        _notify_security_change(user, _("login e-mail address"), address=old_email)
+        messages.success(self.request, _("Your login e-mail address has been changed."))
+        return HttpResponseRedirect(reverse("customer:security"))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Reset by e-mail; the answer never says whether the address has a login."""
+
+    form_class = QueuedPasswordResetForm
+    template_name = "customers/password_reset_form.html"
+    email_template_name = "customers/email/password_reset_body.txt"
+    subject_template_name = "customers/email/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+    REQUESTS_PER_HOUR = 5
+
+    def form_valid(self, form):
+        if too_many(self.request, "password_reset", self.REQUESTS_PER_HOUR, 3600):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class ProfileView(AreaFrameMixin, TemplateView):
+    """The customer's data as the company holds it, and changes waiting for approval."""
+
+    template_name = "customers/profile.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["change_requests"] = ChangeRequest.objects.visible_to(self.request.user).filter(
+            customer=self.customer
+        )[:10]
+        context["can_change"] = self.membership.can(Ability.CHANGE_DATA)
+        return context
+
+
+class BillingDataChangeView(stepup.StepUpRequiredMixin, AreaFrameMixin, FormView):
+    """Ask for new billing data (incl. the refund account); back office approves it."""
+
+    required_ability = Ability.CHANGE_DATA
+    template_name = "customers/billing_data_change.html"
+    form_class = BillingDataForm
+
+    def get_form_kwargs(self):
+        # A copy: validating a model form writes into its instance.
+        copy = Customer.objects.visible_to(self.request.user).get(pk=self.customer.pk)
+        return {**super().get_form_kwargs(), "instance": copy}
+
+    def form_valid(self, form):
+        new_values = {field: getattr(form.instance, field) for field in BILLING_FIELDS}
+        change = request_billing_change(self.customer, self.request.user, new_values)
+        if change is None:
+            messages.info(self.request, _("Nothing has changed."))
+        else:
+            messages.success(
+                self.request,
+                _("Your request has been sent. We will let you know when it is decided."),
+            )
+        return HttpResponseRedirect(reverse("customer:profile"))
+
+
+class ContactChangeView(AreaFrameMixin, FormView):
+    required_ability = Ability.CHANGE_DATA
+    template_name = "customers/contact_change.html"
+    form_class = ContactForm
+
+    def get_form_kwargs(self):
+        copy = Customer.objects.visible_to(self.request.user).get(pk=self.customer.pk)
+        return {**super().get_form_kwargs(), "instance": copy}
+
+    def form_valid(self, form):
+        form.save()
+        audit.record(
+            AuditEvent.Action.DATA_CHANGED,
+            self.request,
+            customer=self.customer,
+            change="contact preferences",
+            fields=sorted(form.changed_data),
+        )
+        messages.success(self.request, _("Your contact preferences have been saved."))
+        return HttpResponseRedirect(reverse("customer:profile"))

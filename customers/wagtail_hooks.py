@@ -10,7 +10,15 @@ from wagtail_modeladmin.views import InspectView
 from . import admin_views
 from .area import MenuItem, Widget
 from .demo import seed_demo_customers
-from .models import Ability, AuditEvent, Customer, Membership, Segment, ServicePoint
+from .models import (
+    Ability,
+    AuditEvent,
+    ChangeRequest,
+    Customer,
+    Membership,
+    Segment,
+    ServicePoint,
+)
 
 
 class CustomerInspectView(InspectView):
@@ -87,6 +95,20 @@ class SegmentAdmin(ModelAdmin):
     list_display = ("group", "code", "requires_two_factor")
 
 
+class ChangeRequestAdmin(ModelAdmin):
+    model = ChangeRequest
+    menu_label = _("Change requests")
+    menu_icon = "edit"
+    list_display = ("created_at", "customer", "requested_by", "status")
+    list_filter = ("status",)
+    search_fields = ("customer__number", "customer__name", "requested_by__email")
+    inspect_view_enabled = True
+    inspect_template_name = "customers/admin/change_request_inspect.html"
+
+    def get_permission_helper_class(self):
+        return DecideOnlyPermissionHelper
+
+
 class ReadOnlyPermissionHelper(PermissionHelper):
     """Records nobody may add or edit from the admin (the audit log is append-only)."""
 
@@ -109,6 +131,10 @@ class AuditEventAdmin(ModelAdmin):
     list_filter = ("action", "created_at")
     search_fields = ("subject_email", "actor__email", "customer__number", "object_repr")
     inspect_view_enabled = True
+
+
+class DecideOnlyPermissionHelper(ReadOnlyPermissionHelper):
+    """Change requests are decided (approve/reject), never edited or made by staff."""
 
 
 class LockoutPermissionHelper(ReadOnlyPermissionHelper):
@@ -137,6 +163,7 @@ class CustomerRegisterGroup(ModelAdminGroup):
         ServicePointAdmin,
         MembershipAdmin,
         SegmentAdmin,
+        ChangeRequestAdmin,
         AuditEventAdmin,
         LockoutAdmin,
     )
@@ -146,6 +173,7 @@ class CustomerRegisterGroup(ModelAdminGroup):
 def customer_menu_items():
     return [
         MenuItem(_("Service points"), "customer:service_points", Ability.VIEW_ACCOUNT, 10),
+        MenuItem(_("Customer data"), "customer:profile", Ability.VIEW_ACCOUNT, 800),
         MenuItem(_("Portal users"), "customer:members", Ability.MANAGE_USERS, 900),
     ]
 
@@ -183,6 +211,11 @@ def portal_access_urls():
             "portal-access/<int:batch_id>/letters.pdf",
             admin_views.access_batch_letters,
             name="customers_access_batch_letters",
+        ),
+        path(
+            "change-requests/<int:pk>/decide/",
+            admin_views.decide_change_request_view,
+            name="customers_decide_change_request",
         ),
     ]
 

@@ -50,8 +50,12 @@ def home_page(db):
 def two_customers(db):
     """Customers A and B: each an owner, a billing-only user, a technician limited to the
     second of two service points."""
+    from datetime import timedelta
     from types import SimpleNamespace
 
+    from django.utils import timezone
+
+    from customers.models import Invitation
     from tests.factories import (
         CustomerFactory,
         MembershipFactory,
@@ -73,8 +77,20 @@ def two_customers(db):
             customer=customer, role="technical", user=UserFactory(email=f"tech-{key}@example.pl")
         )
         technician.service_points.set([points[1]])
+        invitations = [
+            Invitation.objects.create(
+                customer=customer,
+                email=f"invited-{key}{n}@example.pl",
+                role="read_only",
+                token_hash=f"{key}{n}".ljust(64, "0"),
+                invited_by=owner.user,
+                expires_at=timezone.now() + timedelta(days=7),
+            )
+            for n in range(2)
+        ]
         world[key] = SimpleNamespace(
             technician=technician.user,
+            invitations=invitations,
             customer=customer,
             service_points=points,
             service_point=points[0],
@@ -103,7 +119,13 @@ def verify_with_second_factor(client, user):
 
 
 @pytest.fixture
-def staff_client(client, admin_user):
-    """A superuser signed in with a verified second factor, as the admin requires."""
+def staff_client(admin_user):
+    """A superuser signed in with a verified second factor, as the admin requires.
+
+    A client of its own, so a test can act as a customer and as staff side by side.
+    """
+    from django.test import Client
+
+    client = Client()
     verify_with_second_factor(client, admin_user)
     return client

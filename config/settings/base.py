@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "customers.middleware.SessionLimitsMiddleware",
     "customers.middleware.TwoFactorRequiredMiddleware",
+    "customers.stepup.StepUpMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.PortalCSPMiddleware",
@@ -183,6 +184,7 @@ PWNED_PASSWORDS_ENDPOINT = env(
 )
 PWNED_PASSWORDS = {"API_TIMEOUT": env.float("PWNED_PASSWORDS_TIMEOUT", default=1.0)}
 
+STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=5 * 60)
 ACTIVATION_CODE_DAYS = env.int("ACTIVATION_CODE_DAYS", default=30)
 
 AXES_FAILURE_LIMIT = 5

@@ -1,6 +1,7 @@
-from .access import ROLE_MATRIX, Ability, Membership, Role
+from .access import ROLE_MATRIX, Ability, Invitation, Membership, Role
 from .activation import AccessBatch, ActivationCode
 from .audit import AuditEvent, UserSession
+from .changes import ChangeRequest
 from .customers import Customer, Segment, ServicePoint
 from .users import User, UserManager
 
@@ -10,7 +11,9 @@ __all__ = [
     "ROLE_MATRIX",
     "Ability",
     "AuditEvent",
+    "ChangeRequest",
     "Customer",
+    "Invitation",
     "Membership",
     "Role",
     "Segment",

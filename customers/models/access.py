@@ -130,3 +130,60 @@ class Membership(models.Model):
     @property
     def is_limited_to_service_points(self) -> bool:
         return self.service_points.exists()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self) -> "InvitationQuerySet":
+        from django.utils import timezone
+
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+    def visible_to(self, user) -> "InvitationQuerySet":
+        """Invitations to customers the user owns."""
+        if not user.is_authenticated:
+            return self.none()
+        owned = Membership.objects.active().filter(user=user, role=Role.OWNER).values("customer")
+        return self.filter(customer__in=owned)
+
+
+class Invitation(models.Model):
+    """An owner's invitation for someone to use the portal for the customer, with a role.
+
+    The link in the e-mail carries a random token; only its hash is stored.
+    """
+
+    VALID_DAYS = 7
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    service_points = models.ManyToManyField(
+        ServicePoint, verbose_name=_("service points"), blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.customer} ({self.get_role_display()})"

@@ -21,11 +21,14 @@ OBJECT_KWARGS = {
     "membership_id": lambda side, second=False: (
         (side.owner_membership if second else side.membership).public_id
     ),
+    "invitation_id": lambda side, second=False: side.invitations[second].public_id,
+    # A bearer token from an e-mail, not an object id: only unknown tokens are probed here.
+    "token": lambda side, second=False: f"not-a-token-{int(second)}",
 }
 # Routes that are not about one customer's objects (documentation of the API).
 NOT_CUSTOMER_DATA = {"api-v1:schema", "api-v1:docs", "api-v1:redoc", "api-v1:api-root"}
 # Customer-area routes meant for visitors who are not signed in yet (still probed for leaks).
-PUBLIC_ROUTES = {"customer:activate"}
+PUBLIC_ROUTES = {"customer:activate", "customer:accept_invitation"}
 
 REPORT = Path(__file__).resolve().parents[2] / "artifacts" / "idor-probes.txt"
 
@@ -116,7 +119,11 @@ def test_own_objects_are_reachable_so_the_probe_is_not_vacuous(client, two_custo
     a = two_customers.a
     client.force_login(a.owner)
     for name, kwargs in customer_routes():
-        if not kwargs or name == "customer:revoke_member":
+        if not kwargs or name in {
+            "customer:revoke_member",
+            "customer:revoke_invitation",
+            "customer:accept_invitation",
+        }:
             continue
         values = {k: OBJECT_KWARGS[k](a) for k in kwargs}
         assert client.get(reverse(name, kwargs=values)).status_code == 200, name
