@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from . import audit
+from . import audit, impersonation
 from .models import AccessBatch, AuditEvent, ChangeRequest, Customer, Segment
 from .services import decide_change_request
 from .tasks import generate_access_letters
@@ -126,3 +126,15 @@ def decide_change_request_view(request, pk: int):
     else:
         messages.success(request, _("Approved.") if approve else _("Rejected."))
     return redirect("customers_changerequest_modeladmin_inspect", pk)
+
+
+@never_cache
+@permission_required(impersonation.PERMISSION, raise_exception=True)
+def start_viewing_as(request, pk: int):
+    """Open the customer area as this customer sees it, read-only (POST)."""
+    customer = get_object_or_404(Customer, pk=pk)
+    if request.method != "POST":
+        return redirect("customers_customer_modeladmin_inspect", pk)
+    request.session[impersonation.SESSION_KEY] = customer.pk
+    audit.record(AuditEvent.Action.IMPERSONATION, request, customer=customer, step="start")
+    return redirect("customer:dashboard")

@@ -29,6 +29,13 @@ def active_membership(request) -> Membership | None:
     """The membership the user acts through now: the remembered customer, else the first."""
     if hasattr(request, "_active_membership"):
         return request._active_membership
+    from .impersonation import read_only_membership, viewed_customer
+
+    viewed = viewed_customer(request)
+    if viewed is not None:
+        request.customer_memberships = []
+        request._active_membership = read_only_membership(request, viewed)
+        return request._active_membership
     memberships = memberships_of(request.user)
     chosen = next(
         (m for m in memberships if m.customer_id == request.user.active_customer_id), None

@@ -33,6 +33,7 @@ urlpatterns = [
         name="accept_invitation",
     ),
     path("activate/", views.ActivateView.as_view(), name="activate"),
+    path("view-as/stop/", views.StopViewingAsView.as_view(), name="stop_viewing_as"),
     path("activate/done/", views.ActivationDoneView.as_view(), name="activation_done"),
     path("security/", views.SecurityView.as_view(), name="security"),
     path("security/confirm/", views.ConfirmIdentityView.as_view(), name="confirm_identity"),

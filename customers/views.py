@@ -17,7 +17,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from notifications.services import send_email
 
-from . import audit, stepup
+from . import audit, impersonation, stepup
 from .activation import ActivationError, activate
 from .area import menu_for, widgets_for
 from .forms import (
@@ -469,3 +469,17 @@ class ContactChangeView(AreaFrameMixin, FormView):
         )
         messages.success(self.request, _("Your contact preferences have been saved."))
         return HttpResponseRedirect(reverse("customer:profile"))
+
+
+class StopViewingAsView(LoginRequiredMixin, View):
+    """Staff leave "view as customer" and return to the customer's card in the admin."""
+
+    def post(self, request):
+        customer_id = request.session.pop(impersonation.SESSION_KEY, None)
+        if customer_id is None:
+            return HttpResponseRedirect(reverse("wagtailadmin_home"))
+        customer = Customer.objects.filter(pk=customer_id).first()
+        audit.record(AuditEvent.Action.IMPERSONATION, request, customer=customer, step="stop")
+        return HttpResponseRedirect(
+            reverse("customers_customer_modeladmin_inspect", args=[customer_id])
+        )

@@ -213,6 +213,11 @@ def portal_access_urls():
             name="customers_access_batch_letters",
         ),
         path(
+            "customers/<int:pk>/view-as/",
+            admin_views.start_viewing_as,
+            name="customers_view_as",
+        ),
+        path(
             "change-requests/<int:pk>/decide/",
             admin_views.decide_change_request_view,
             name="customers_decide_change_request",

@@ -129,7 +129,7 @@ class Membership(models.Model):
 
     @property
     def is_limited_to_service_points(self) -> bool:
-        return self.service_points.exists()
+        return self.pk is not None and self.service_points.exists()
 
 
 class InvitationQuerySet(models.QuerySet):
