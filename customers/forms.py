@@ -176,3 +176,39 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = CONTACT_FIELDS
+
+
+class SignUpForm(forms.Form):
+    """Sign-up proven by the customer number and one invoice's number and gross amount."""
+
+    email = forms.EmailField(label=_("E-mail address"))
+    password1 = forms.CharField(
+        label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    customer_number = forms.CharField(label=_("Customer number"), max_length=20)
+    invoice_number = forms.CharField(
+        label=_("Number of any of your invoices"),
+        max_length=40,
+        help_text=_("As printed on the invoice, e.g. FV/2026/10/000123."),
+    )
+    gross_amount = forms.DecimalField(
+        label=_("Gross amount of that invoice (PLN)"),
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+    )
+
+    def clean_password1(self):
+        password = self.cleaned_data["password1"]
+        validate_password(password)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return cleaned

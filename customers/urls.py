@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from . import privacy_views, views
 
@@ -33,6 +34,18 @@ urlpatterns = [
         name="accept_invitation",
     ),
     path("activate/", views.ActivateView.as_view(), name="activate"),
+    path("sign-up/", views.SignUpView.as_view(), name="signup"),
+    path(
+        "sign-up/sent/",
+        TemplateView.as_view(template_name="customers/signup_sent.html"),
+        name="signup_sent",
+    ),
+    path("sign-up/confirm/<str:token>/", views.SignUpConfirmView.as_view(), name="signup_confirm"),
+    path(
+        "users/<uuid:membership_id>/decide/",
+        views.DecideMemberView.as_view(),
+        name="decide_member",
+    ),
     path("view-as/stop/", views.StopViewingAsView.as_view(), name="stop_viewing_as"),
     path("activate/done/", views.ActivationDoneView.as_view(), name="activation_done"),
     path("security/", views.SecurityView.as_view(), name="security"),

@@ -29,6 +29,7 @@ from .forms import (
     InvitationForm,
     NewLoginForm,
     QueuedPasswordResetForm,
+    SignUpForm,
 )
 from .gate import CustomerAreaMixin, switch_customer
 from .invitations import InvitationError, accept, find_pending, invite
@@ -47,6 +48,8 @@ from .models import (
 )
 from .ratelimit import too_many
 from .services import BILLING_FIELDS, end_other_sessions, request_billing_change
+from .signup import SignUpError, sign_up, sign_up_available, signup_link_valid
+from .signup import confirm as signup_confirm
 
 
 class AreaFrameMixin(CustomerAreaMixin):
@@ -131,6 +134,7 @@ class MemberListView(AreaFrameMixin, ListView):
             .pending()
             .filter(customer=self.customer)
         )
+        context["roles"] = Role.choices
         context["invite_form"] = kwargs.get("invite_form") or InvitationForm(
             membership=self.membership
         )
@@ -483,3 +487,97 @@ class StopViewingAsView(LoginRequiredMixin, View):
         return HttpResponseRedirect(
             reverse("customers_customer_modeladmin_inspect", args=[customer_id])
         )
+
+
+class SignUpView(FormView):
+    """Households sign up with billing data only the customer has."""
+
+    template_name = "customers/signup.html"
+    form_class = SignUpForm
+    ATTEMPTS_PER_HOUR = 10
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "available": sign_up_available()}
+
+    def form_valid(self, form):
+        if not sign_up_available():
+            return self.form_invalid(form)
+        if too_many(self.request, "signup", self.ATTEMPTS_PER_HOUR, 3600):
+            form.add_error(None, _("Too many attempts from your address. Try again in an hour."))
+            return self.form_invalid(form)
+        data = form.cleaned_data
+        held = sign_up(
+            email=data["email"],
+            password=data["password1"],
+            customer_number=data["customer_number"],
+            invoice_number=data["invoice_number"],
+            gross_amount=data["gross_amount"],
+            base_url=f"{self.request.scheme}://{self.request.get_host()}",
+            request=self.request,
+        )
+        if not held:
+            form.add_error(
+                None,
+                _("We could not confirm these details. Check them against one of your invoices."),
+            )
+            return self.form_invalid(form)
+        return HttpResponseRedirect(reverse("customer:signup_sent"))
+
+
+class SignUpConfirmView(View):
+    """The link from the sign-up e-mail (GET shows a button; POST confirms)."""
+
+    def get(self, request, token):
+        if not signup_link_valid(token):
+            return TemplateResponse(request, "customers/signup_invalid.html", status=404)
+        return TemplateResponse(request, "customers/signup_confirm.html", {"token": token})
+
+    def post(self, request, token):
+        try:
+            membership = signup_confirm(token)
+        except SignUpError:
+            return TemplateResponse(request, "customers/signup_invalid.html", status=404)
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        if membership.status == Membership.Status.ACTIVE:
+            switch_customer(request, membership.customer.public_id)
+            return HttpResponseRedirect(reverse("customer:activation_done"))
+        messages.info(
+            request,
+            _(
+                "Your login is ready. The owner of the customer account must approve your access; "
+                "we will let you know."
+            ),
+        )
+        return HttpResponseRedirect(reverse("customer:dashboard"))
+
+
+class DecideMemberView(AreaFrameMixin, View):
+    """An owner approves or rejects a user who signed up for the customer."""
+
+    required_ability = Ability.MANAGE_USERS
+
+    def post(self, request, membership_id):
+        membership = get_object_or_404(
+            Membership.objects.visible_to(request.user).filter(
+                customer=self.customer, status=Membership.Status.PENDING
+            ),
+            public_id=membership_id,
+        )
+        approve = request.POST.get("decision") == "approve"
+        membership.status = Membership.Status.ACTIVE if approve else Membership.Status.REVOKED
+        if approve and request.POST.get("role") in Role.values:
+            membership.role = request.POST["role"]
+        membership.save(update_fields=["status", "role"])
+        audit.record(
+            AuditEvent.Action.DATA_CHANGED,
+            request,
+            customer=self.customer,
+            obj=membership,
+            change="sign-up approved" if approve else "sign-up rejected",
+        )
+        send_email(
+            membership.user.email,
+            "customers/email/signup_decided",
+            {"membership": membership, "customer": self.customer},
+        )
+        return HttpResponseRedirect(reverse("customer:members"))
