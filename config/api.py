@@ -12,7 +12,10 @@ from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import CollectionViewRestriction
 
+from customers.api import ServicePointViewSet
+
 api_v1_router = DefaultRouter()
+api_v1_router.register("service-points", ServicePointViewSet, basename="service-point")
 
 
 class PublicPagesAPIViewSet(PagesAPIViewSet):

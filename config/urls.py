@@ -13,6 +13,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from customers import api as customer_api
 from customers import views as customer_views
 from home import views as home_views
 
@@ -20,6 +21,7 @@ from .api import api_v1_router, content_api_router
 from .views import healthz
 
 api_v1_patterns = [
+    path("me/", customer_api.MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-v1:schema"), name="redoc"),

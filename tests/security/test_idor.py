@@ -26,7 +26,7 @@ OBJECT_KWARGS = {
     "token": lambda side, second=False: f"not-a-token-{int(second)}",
 }
 # Routes that are not about one customer's objects (documentation of the API).
-NOT_CUSTOMER_DATA = {"api-v1:schema", "api-v1:docs", "api-v1:redoc", "api-v1:api-root"}
+NOT_CUSTOMER_DATA = {"api-v1:schema", "api-v1:docs", "api-v1:redoc"}
 # Customer-area routes meant for visitors who are not signed in yet (still probed for leaks).
 PUBLIC_ROUTES = {
     "customer:activate",
@@ -52,7 +52,7 @@ def customer_routes() -> list[tuple[str, list[str]]]:
                     continue
                 name = f"{namespace}:{entry.name}"
                 if name not in NOT_CUSTOMER_DATA:
-                    found.append((name, sorted(entry.pattern.converters)))
+                    found.append((name, sorted(entry.pattern.regex.groupindex)))
 
     walk(get_resolver().url_patterns, None)
     return sorted(set((name, tuple(kwargs)) for name, kwargs in found))
@@ -133,5 +133,7 @@ def test_own_objects_are_reachable_so_the_probe_is_not_vacuous(client, two_custo
             "customer:signup_confirm",
         }:
             continue
+        if "format" in kwargs:
+            continue  # DRF's ".json" variant of a route checked without it
         values = {k: OBJECT_KWARGS[k](a) for k in kwargs}
         assert client.get(reverse(name, kwargs=values)).status_code == 200, name
