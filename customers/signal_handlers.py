@@ -3,6 +3,7 @@ import time
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
 from . import audit, stepup
 from .lockout import username_from_attempt
@@ -70,7 +71,35 @@ def locked_out(sender, request, username, ip_address, **kwargs) -> None:
     audit.record(AuditEvent.Action.LOCKED_OUT, request, actor=None, subject_email=username or "")
 
 
+def second_factor_added(sender, instance, created: bool, **kwargs) -> None:
+    if created and instance.confirmed and not kwargs.get("raw"):
+        _second_factor_changed(instance, "second factor added")
+
+
+def second_factor_removed(sender, instance, **kwargs) -> None:
+    _second_factor_changed(instance, "second factor removed")
+
+
+def _second_factor_changed(device, change: str) -> None:
+    """Tell the user at once: a changed second factor is how account takeovers finish."""
+    from django.utils.translation import gettext
+
+    from notifications.services import send_email
+
+    user = device.user
+    audit.record(AuditEvent.Action.DATA_CHANGED, actor=user, change=change)
+    send_email(
+        user.email,
+        "customers/email/security_change",
+        {"user": user, "what": gettext("second factor"), "when": timezone.localtime()},
+    )
+
+
 def register_signal_handlers() -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    post_save.connect(second_factor_added, sender=TOTPDevice, dispatch_uid="totp_added")
+    post_delete.connect(second_factor_removed, sender=TOTPDevice, dispatch_uid="totp_removed")
     user_logged_in.connect(logged_in, dispatch_uid="okienko_logged_in")
     user_login_failed.connect(login_failed, dispatch_uid="okienko_login_failed")
     user_logged_out.connect(logged_out, dispatch_uid="okienko_logged_out")

@@ -119,3 +119,18 @@ def test_password_reset_answers_the_same_for_unknown_addresses(
     user.refresh_from_db()
     assert user.check_password("Zielona-Lampa-nad-Wisłą-7")
     assert client.get(link).context["validlink"] is False
+
+
+def test_adding_and_removing_a_second_factor_tells_the_user(
+    user, django_capture_on_commit_callbacks
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with django_capture_on_commit_callbacks(execute=True):
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+        device.delete()
+    assert [m.to for m in mail.outbox] == [["jan@example.pl"], ["jan@example.pl"]]
+    changes = AuditEvent.objects.filter(action="data_changed").values_list(
+        "detail__change", flat=True
+    )
+    assert sorted(changes) == ["second factor added", "second factor removed"]
