@@ -70,3 +70,25 @@ def test_seed_demo_is_deterministic_for_a_seed(django_user_model):
     )
     assert first == again
     assert len(first) == 4
+
+
+def test_demo_admin_signs_in_with_a_printed_backup_code(client, capsys):
+    import re
+
+    from django.urls import reverse
+
+    call_command("seed_demo")
+    code = re.search(r"use a backup code \((\w+),", capsys.readouterr().out).group(1)
+    login = reverse("two_factor:login")
+    client.post(
+        login,
+        {
+            "login_view-current_step": "auth",
+            "auth-username": "admin@example.pl",
+            "auth-password": "Okienko-demo-2026",
+        },
+    )
+    client.post(login, {"login_view-current_step": "token", "wizard_goto_step": "backup"})
+    response = client.post(login, {"login_view-current_step": "backup", "backup-otp_token": code})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
