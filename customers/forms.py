@@ -7,16 +7,9 @@ from .models import Customer, Role, ServicePoint
 from .services import BILLING_FIELDS, CONTACT_FIELDS
 
 
-class ActivationForm(forms.Form):
-    """Customer number and both parts of the code; a new password when not signed in."""
+class NewPasswordForm(forms.Form):
+    """A new password, typed twice, checked against the password rules."""
 
-    customer_number = forms.CharField(label=_("Customer number"), max_length=20)
-    part_a = forms.CharField(
-        label=_("Code, part A"), max_length=20, help_text=_("From the letter, e.g. K7QF-2M9X.")
-    )
-    part_b = forms.CharField(
-        label=_("Code, part B"), max_length=20, help_text=_("From the e-mail we sent you.")
-    )
     password1 = forms.CharField(
         label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
@@ -24,11 +17,6 @@ class ActivationForm(forms.Form):
         label=_("New password again"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-
-    def __init__(self, *args, signed_in: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if signed_in:
-            del self.fields["password1"], self.fields["password2"]
 
     def clean_password1(self):
         password = self.cleaned_data["password1"]
@@ -44,6 +32,25 @@ class ActivationForm(forms.Form):
         ):
             self.add_error("password2", _("The two passwords differ."))
         return cleaned
+
+
+class ActivationForm(NewPasswordForm):
+    """Customer number and both parts of the code; a new password when not signed in."""
+
+    field_order = ["customer_number", "part_a", "part_b", "password1", "password2"]
+
+    customer_number = forms.CharField(label=_("Customer number"), max_length=20)
+    part_a = forms.CharField(
+        label=_("Code, part A"), max_length=20, help_text=_("From the letter, e.g. K7QF-2M9X.")
+    )
+    part_b = forms.CharField(
+        label=_("Code, part B"), max_length=20, help_text=_("From the e-mail we sent you.")
+    )
+
+    def __init__(self, *args, signed_in: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if signed_in:
+            del self.fields["password1"], self.fields["password2"]
 
 
 class InvitationForm(forms.Form):
@@ -62,27 +69,8 @@ class InvitationForm(forms.Form):
         self.fields["service_points"].queryset = ServicePoint.objects.for_membership(membership)
 
 
-class NewLoginForm(forms.Form):
+class NewLoginForm(NewPasswordForm):
     """A password for a login made from an invitation (the e-mail is the invited one)."""
-
-    password1 = forms.CharField(
-        label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
-    password2 = forms.CharField(
-        label=_("New password again"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean_password1(self):
-        password = self.cleaned_data["password1"]
-        validate_password(password)
-        return password
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
-            self.add_error("password2", _("The two passwords differ."))
-        return cleaned
 
 
 class ConfirmIdentityForm(forms.Form):
@@ -178,17 +166,19 @@ class ContactForm(forms.ModelForm):
         fields = CONTACT_FIELDS
 
 
-class SignUpForm(forms.Form):
+class SignUpForm(NewPasswordForm):
     """Sign-up proven by the customer number and one invoice's number and gross amount."""
 
+    field_order = [
+        "email",
+        "password1",
+        "password2",
+        "customer_number",
+        "invoice_number",
+        "gross_amount",
+    ]
+
     email = forms.EmailField(label=_("E-mail address"))
-    password1 = forms.CharField(
-        label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
-    password2 = forms.CharField(
-        label=_("New password again"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
     customer_number = forms.CharField(label=_("Customer number"), max_length=20)
     invoice_number = forms.CharField(
         label=_("Number of any of your invoices"),
@@ -201,14 +191,3 @@ class SignUpForm(forms.Form):
         decimal_places=2,
         localize=True,
     )
-
-    def clean_password1(self):
-        password = self.cleaned_data["password1"]
-        validate_password(password)
-        return password
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
-            self.add_error("password2", _("The two passwords differ."))
-        return cleaned
