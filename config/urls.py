@@ -64,6 +64,7 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("account/billing/", include("billing.urls")),
     path("account/", include("customers.urls")),
     path("search/", home_views.search, name="search"),
     path("healthz/", healthz, name="healthz"),

@@ -58,6 +58,7 @@ def two_customers(db):
     from customers.models import Invitation
     from tests.factories import (
         CustomerFactory,
+        InvoiceFactory,
         MembershipFactory,
         ServicePointFactory,
         UserFactory,
@@ -88,7 +89,14 @@ def two_customers(db):
             )
             for n in range(2)
         ]
+        invoices = [
+            InvoiceFactory(
+                customer=customer, service_point=points[n], number=f"FV/{key.upper()}/{n + 1}"
+            )
+            for n in range(2)
+        ]
         world[key] = SimpleNamespace(
+            invoices=invoices,
             technician=technician.user,
             invitations=invitations,
             customer=customer,

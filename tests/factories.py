@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import factory
 import wagtail_factories
 from django.contrib.auth import get_user_model
@@ -101,3 +103,52 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     customer = factory.SubFactory(CustomerFactory)
     role = "owner"
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An invoice with one 23% line; pass `lines` to the `with_lines` helper for more."""
+
+    class Meta:
+        model = "billing.Invoice"
+        skip_postgeneration_save = True
+
+    customer = factory.SubFactory(CustomerFactory)
+    number = factory.Sequence(lambda n: f"FV/2026/{n + 1:06d}")
+    issue_date = factory.LazyFunction(lambda: __import__("datetime").date(2026, 10, 1))
+    sale_date = factory.SelfAttribute("issue_date")
+    due_date = factory.LazyAttribute(
+        lambda o: o.issue_date + __import__("datetime").timedelta(days=14)
+    )
+    net_total = Decimal("100.00")
+    vat_total = Decimal("23.00")
+    gross_total = Decimal("123.00")
+
+    @factory.post_generation
+    def lines(self, create, extracted, **kwargs):
+        """(description, quantity, unit, unit_net_price, vat_rate) tuples; one line if none."""
+        if not create:
+            return
+        from billing.models import InvoiceLine
+        from billing.services import line_amounts
+
+        specs = extracted or [("Energia czynna", Decimal("1"), "szt.", self.net_total, "23")]
+        for position, (description, quantity, unit, price, rate) in enumerate(specs, 1):
+            net, vat, gross = line_amounts(Decimal(quantity), Decimal(price), rate)
+            InvoiceLine.objects.create(
+                invoice=self,
+                position=position,
+                description=description,
+                quantity=quantity,
+                unit=unit,
+                unit_net_price=price,
+                vat_rate=rate,
+                net=net,
+                vat=vat,
+                gross=gross,
+            )
+        if extracted:
+            lines = list(self.lines.all())
+            self.net_total = sum(line.net for line in lines)
+            self.vat_total = sum(line.vat for line in lines)
+            self.gross_total = sum(line.gross for line in lines)
+            self.save(update_fields=["net_total", "vat_total", "gross_total"])

@@ -29,7 +29,13 @@ def test_compiled_catalogue_matches_the_source(polish):
     stale = [
         entry.msgid
         for entry in polish.translated_entries()
-        if not entry.msgid_plural and catalogue.gettext(entry.msgid) != entry.msgstr
+        if not entry.msgid_plural
+        and (
+            catalogue.pgettext(entry.msgctxt, entry.msgid)
+            if entry.msgctxt
+            else catalogue.gettext(entry.msgid)
+        )
+        != entry.msgstr
     ]
     assert stale == [], "run `make messages` to recompile the catalogues"
 

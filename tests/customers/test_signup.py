@@ -132,8 +132,36 @@ def test_tampered_or_expired_links_are_refused(client, customer, django_user_mod
     assert not user.is_active
 
 
-def test_without_a_billing_check_sign_up_is_closed(client, customer):
+def test_without_a_billing_check_sign_up_is_closed(client, customer, monkeypatch):
+    real_get_hooks = hooks.get_hooks
+    monkeypatch.setattr(
+        "customers.signup.hooks.get_hooks",
+        lambda name: [] if name == "verify_billing_proof" else real_get_hooks(name),
+    )
     response = client.get(reverse("customer:signup"))
     assert "nie jest jeszcze dostępna" in response.content.decode()
     client.post(reverse("customer:signup"), form())
     assert not Membership.objects.exists()
+
+
+def test_billing_rooms_check_accepts_a_real_invoice_of_the_customer(
+    client, customer, django_capture_on_commit_callbacks
+):
+    from tests.factories import InvoiceFactory
+
+    InvoiceFactory(customer=customer, number="FV/2026/10/000123", gross_total=Decimal("249.99"))
+    response = post(
+        client,
+        django_capture_on_commit_callbacks,
+        invoice_number="fv/2026/10/000123",
+        gross_amount="249,99",
+    )
+    assert response["Location"] == reverse("customer:signup_sent")
+    wrong = post(
+        client,
+        django_capture_on_commit_callbacks,
+        email="inny@example.pl",
+        invoice_number="FV/2026/10/000123",
+        gross_amount="250,00",
+    )
+    assert wrong.status_code == 200

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
 
-CUSTOMER_NAMESPACES = ("customer", "api-v1")
+CUSTOMER_NAMESPACES = ("customer", "billing", "api-v1")
 
 # How to find, for a URL keyword, the object of a given customer (A or B) in the world.
 OBJECT_KWARGS = {
@@ -22,6 +22,7 @@ OBJECT_KWARGS = {
         (side.owner_membership if second else side.membership).public_id
     ),
     "invitation_id": lambda side, second=False: side.invitations[second].public_id,
+    "invoice_id": lambda side, second=False: side.invoices[second].public_id,
     # A bearer token from an e-mail, not an object id: only unknown tokens are probed here.
     "token": lambda side, second=False: f"not-a-token-{int(second)}",
 }
@@ -58,6 +59,16 @@ def customer_routes() -> list[tuple[str, list[str]]]:
     return sorted(set((name, tuple(kwargs)) for name, kwargs in found))
 
 
+def test_every_room_under_the_customer_area_is_probed():
+    mounted = {
+        entry.namespace
+        for entry in get_resolver().url_patterns
+        if isinstance(entry, URLResolver) and str(entry.pattern).startswith("account/")
+    }
+    mounted.discard(None)
+    assert mounted <= set(CUSTOMER_NAMESPACES), "add the room's namespace to CUSTOMER_NAMESPACES"
+
+
 def test_every_customer_route_with_an_object_is_known():
     unknown = [
         (name, kwarg)
@@ -71,7 +82,13 @@ def test_every_customer_route_with_an_object_is_known():
 def test_customer_a_never_reaches_customer_b(client, two_customers):
     a, b = two_customers.a, two_customers.b
     leaks, probed = [], {}
-    secrets_of_b = [b.customer.number, b.service_point.code, b.owner.email, b.billing.email]
+    secrets_of_b = [
+        b.customer.number,
+        b.service_point.code,
+        b.owner.email,
+        b.billing.email,
+        *(invoice.number for invoice in b.invoices),
+    ]
     routes = customer_routes()
     assert routes, "no customer routes found: the resolver walk is broken"
 

@@ -1,0 +1,118 @@
+"""Money that moves: invoice arithmetic, payments and their allocation."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import DecimalField, F, Sum, Value
+from django.db.models.functions import Coalesce
+
+from customers.models import Customer
+
+from .models import AdvanceInstalment, Allocation, Invoice, Payment, VatRate
+from .models.invoices import HALF_CENT, ZERO
+
+CENT = Decimal("0.01")
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round half up to the grosz, as Polish invoices do."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_amounts(quantity: Decimal, unit_net_price: Decimal, vat_rate: str):
+    """Net, VAT and gross of one line: net rounded first, VAT from the rounded net."""
+    net = round_money(quantity * unit_net_price)
+    vat = round_money(net * VatRate.percent(vat_rate) / 100)
+    return net, vat, net + vat
+
+
+@transaction.atomic
+def book_payment(
+    *,
+    customer: Customer,
+    amount: Decimal,
+    received_on: date,
+    kind: str,
+    title: str = "",
+    named_invoice: Invoice | None = None,
+    external_id: str | None = None,
+) -> Payment:
+    """Record money received and allocate it; the same external id books only once."""
+    if amount <= 0:
+        raise ValueError("A payment is a positive amount.")
+    if external_id:
+        payment, created = Payment.objects.get_or_create(
+            external_id=external_id,
+            defaults={
+                "customer": customer,
+                "amount": amount,
+                "received_on": received_on,
+                "kind": kind,
+                "title": title,
+                "named_invoice": named_invoice,
+            },
+        )
+        if not created:
+            return payment
+    else:
+        payment = Payment.objects.create(
+            customer=customer,
+            amount=amount,
+            received_on=received_on,
+            kind=kind,
+            title=title,
+            named_invoice=named_invoice,
+        )
+    apply_credit(customer)
+    return payment
+
+
+@transaction.atomic
+def apply_credit(customer: Customer) -> None:
+    """Spread every unallocated payment over open items: a named invoice first, then oldest due.
+
+    Runs after a payment and after new invoices or instalments arrive, so an
+    overpayment waits as credit and settles the next bill.
+    """
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    payments = (
+        Payment.objects.filter(customer=customer)
+        .annotate(
+            allocated=Coalesce(
+                Sum("allocations__amount"),
+                Value(ZERO),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            )
+        )
+        .filter(allocated__lte=F("amount") - HALF_CENT)
+        .order_by("received_on", "pk")
+    )
+    for payment in payments:
+        left = round_money(payment.amount - payment.allocated)
+        for item in _open_items(customer, first=payment.named_invoice_id):
+            if left <= 0:
+                break
+            share = min(left, round_money(item.open_amount))
+            Allocation.objects.create(
+                payment=payment,
+                amount=share,
+                **({"invoice": item} if isinstance(item, Invoice) else {"instalment": item}),
+            )
+            left -= share
+
+
+def _open_items(customer: Customer, first: int | None):
+    """Unpaid invoices and instalments, the named invoice first, then by due date."""
+    invoices = list(Invoice.objects.filter(customer=customer).unpaid())
+    instalments = list(AdvanceInstalment.objects.filter(customer=customer).unpaid())
+    items = invoices + instalments
+    items.sort(
+        key=lambda i: (
+            not (isinstance(i, Invoice) and i.pk == first),
+            i.due_date,
+            isinstance(i, Invoice),
+            i.pk,
+        )
+    )
+    return items
