@@ -1,12 +1,14 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from customers.area import MenuItem, Widget
 from customers.models import Ability
 
-from .balance import balance_for
-from .models import Invoice
+from .balance import AGEING_BUCKETS, balance_for
+from .models import Invoice, Payment
 
 
 @hooks.register("customer_menu_items")
@@ -53,3 +55,69 @@ def seed_demo_billing(context):
     from .demo import seed_demo_billing as seed
 
     seed(context)
+
+
+class InvoiceViewSet(SnippetViewSet):
+    """Invoices come from the ERP: staff search, filter and inspect them here."""
+
+    model = Invoice
+    icon = "doc-full"
+    menu_label = _("Invoices")
+    add_to_admin_menu = False
+    search_backend_name = None  # plain database filtering over search_fields
+    search_fields = ["number", "customer__number", "customer__name", "ksef_number"]
+    list_display = ["number", "customer", "kind", "issue_date", "due_date", "gross_total"]
+    list_filter = ["kind", "issue_date", "due_date"]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "number",
+        "kind",
+        "customer",
+        "service_point",
+        "corrected_invoice",
+        "issue_date",
+        "sale_date",
+        "due_date",
+        "currency",
+        "net_total",
+        "vat_total",
+        "gross_total",
+        "split_payment",
+        "ksef_number",
+        "external_id",
+    ]
+
+
+class PaymentViewSet(SnippetViewSet):
+    model = Payment
+    icon = "tick"
+    menu_label = _("Payments")
+    add_to_admin_menu = False
+    search_backend_name = None
+    search_fields = ["title", "customer__number", "customer__name", "external_id"]
+    list_display = ["received_on", "customer", "kind", "amount", "title"]
+    list_filter = ["kind", "received_on"]
+    inspect_view_enabled = True
+
+
+class BillingViewSetGroup(SnippetViewSetGroup):
+    items = (InvoiceViewSet, PaymentViewSet)
+    menu_icon = "doc-full"
+    menu_label = _("Billing")
+    menu_order = 220
+
+
+register_snippet(BillingViewSetGroup)
+
+
+@hooks.register("customer_inspect_sections")
+def balance_section(request, customer):
+    """The customer's balance and ageing on their card in the admin."""
+    from customers.models import Membership
+
+    staff_view = Membership(customer=customer, role="read_only", status="active")
+    balance = balance_for(staff_view)
+    ageing = [(label, balance.ageing[key]) for key, label, *_bounds in AGEING_BUCKETS]
+    return Widget(
+        "billing/admin/balance_section.html", {"balance": balance, "ageing": ageing}
+    )

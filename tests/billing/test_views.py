@@ -104,3 +104,18 @@ def test_technical_user_sees_no_invoices(client, home_page):
     client.force_login(technician.user)
     assert client.get(reverse("billing:invoices")).status_code == 403
     assert "Saldo" not in client.get(reverse("customer:dashboard")).content.decode()
+
+
+def test_staff_find_invoices_and_see_the_balance_on_the_customer_card(staff_client, owner):
+    InvoiceFactory(
+        customer=owner.customer,
+        number="FV/2026/77",
+        gross_total=Decimal("77.70"),
+        due_date=date(2026, 1, 1),
+    )
+    InvoiceFactory(number="FV/2026/88")
+    listing = staff_client.get("/admin/snippets/billing/invoice/", {"q": "2026/77"})
+    html = listing.content.decode()
+    assert "FV/2026/77" in html and "FV/2026/88" not in html
+    card = staff_client.get(f"/admin/customers/customer/inspect/{owner.customer.pk}/")
+    assert "77,70" in card.content.decode()
