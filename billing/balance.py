@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import AdvanceInstalment, Invoice, Payment
-from .models.invoices import ZERO, money_expression
+from .models.invoices import HALF_CENT, ZERO, money_expression
 from .services import round_money
 
 AGEING_BUCKETS = [
@@ -41,8 +41,13 @@ class Balance:
 def balance_for(membership, on: date | None = None) -> Balance:
     """The balance of the membership's customer as of `on`, in three queries."""
     on = on or timezone.localdate()
+    # Unpaid invoices, and corrective invoices that give money back (negative open amount).
     invoice_rows = list(
-        Invoice.objects.for_membership(membership).unpaid().values_list("due_date", "open_amount")
+        Invoice.objects.for_membership(membership)
+        .payable()
+        .with_paid()
+        .exclude(open_amount__gt=-HALF_CENT, open_amount__lt=HALF_CENT)
+        .values_list("due_date", "open_amount")
     )
     instalment_rows = list(
         AdvanceInstalment.objects.for_membership(membership)

@@ -37,8 +37,12 @@ def book_payment(
     title: str = "",
     named_invoice: Invoice | None = None,
     external_id: str | None = None,
+    settles: list | None = None,
 ) -> Payment:
-    """Record money received and allocate it; the same external id books only once."""
+    """Record money received and allocate it; the same external id books only once.
+
+    `settles` lists invoices and instalments the payer chose (online), settled first.
+    """
     if amount <= 0:
         raise ValueError("A payment is a positive amount.")
     if external_id:
@@ -64,12 +68,12 @@ def book_payment(
             title=title,
             named_invoice=named_invoice,
         )
-    apply_credit(customer)
+    apply_credit(customer, first=settles or ([named_invoice] if named_invoice else []))
     return payment
 
 
 @transaction.atomic
-def apply_credit(customer: Customer) -> None:
+def apply_credit(customer: Customer, first: list | None = None) -> None:
     """Spread every unallocated payment over open items: a named invoice first, then oldest due.
 
     Runs after a payment and after new invoices or instalments arrive, so an
@@ -90,7 +94,8 @@ def apply_credit(customer: Customer) -> None:
     )
     for payment in payments:
         left = round_money(payment.amount - payment.allocated)
-        for item in _open_items(customer, first=payment.named_invoice_id):
+        preferred = first or ([payment.named_invoice] if payment.named_invoice_id else [])
+        for item in _open_items(customer, preferred):
             if left <= 0:
                 break
             share = min(left, round_money(item.open_amount))
@@ -102,17 +107,13 @@ def apply_credit(customer: Customer) -> None:
             left -= share
 
 
-def _open_items(customer: Customer, first: int | None):
-    """Unpaid invoices and instalments, the named invoice first, then by due date."""
+def _open_items(customer: Customer, preferred: list):
+    """Unpaid invoices and instalments: the preferred ones first, then by due date."""
     invoices = list(Invoice.objects.filter(customer=customer).unpaid())
     instalments = list(AdvanceInstalment.objects.filter(customer=customer).unpaid())
+    chosen = {(type(item), item.pk) for item in preferred}
     items = invoices + instalments
     items.sort(
-        key=lambda i: (
-            not (isinstance(i, Invoice) and i.pk == first),
-            i.due_date,
-            isinstance(i, Invoice),
-            i.pk,
-        )
+        key=lambda i: ((type(i), i.pk) not in chosen, i.due_date, isinstance(i, Invoice), i.pk)
     )
     return items

@@ -16,6 +16,8 @@ def billing_menu_items():
     return [
         MenuItem(_("Invoices"), "billing:invoices", Ability.VIEW_BILLING, 20),
         MenuItem(_("Payments"), "billing:payments", Ability.VIEW_BILLING, 30),
+        MenuItem(_("Pay online"), "billing:pay", Ability.PAY, 25),
+        MenuItem(_("Statement of account"), "billing:statement", Ability.VIEW_BILLING, 35),
     ]
 
 
@@ -23,7 +25,11 @@ def billing_menu_items():
 def balance_widget(request, membership):
     if not membership.can(Ability.VIEW_BILLING):
         return None
-    return Widget("billing/widgets/balance.html", {"balance": balance_for(membership)}, order=1)
+    return Widget(
+        "billing/widgets/balance.html",
+        {"balance": balance_for(membership), "can_pay": membership.can(Ability.PAY)},
+        order=1,
+    )
 
 
 @hooks.register("customer_dashboard_widgets")
@@ -118,6 +124,4 @@ def balance_section(request, customer):
     staff_view = Membership(customer=customer, role="read_only", status="active")
     balance = balance_for(staff_view)
     ageing = [(label, balance.ageing[key]) for key, label, *_bounds in AGEING_BUCKETS]
-    return Widget(
-        "billing/admin/balance_section.html", {"balance": balance, "ageing": ageing}
-    )
+    return Widget("billing/admin/balance_section.html", {"balance": balance, "ageing": ageing})

@@ -43,7 +43,8 @@ app.autodiscover_tasks()
 
 # The filesystem broker and result store of the embedded mode need their folders first.
 if app.conf.broker_url.startswith("filesystem://"):
-    Path(app.conf.broker_transport_options["data_folder_in"]).mkdir(parents=True, exist_ok=True)
+    for folder in ("data_folder_in", "control_folder"):
+        Path(app.conf.broker_transport_options[folder]).mkdir(parents=True, exist_ok=True)
 if (app.conf.result_backend or "").startswith("file://"):
     Path(app.conf.result_backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 

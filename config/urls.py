@@ -13,6 +13,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from billing import payment_views as billing_payment_views
 from customers import api as customer_api
 from customers import views as customer_views
 from home import views as home_views
@@ -65,6 +66,16 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/billing/", include("billing.urls")),
+    path(
+        "payments/notify/<slug:provider>/",
+        billing_payment_views.payment_notification,
+        name="payment_notification",
+    ),
+    path(
+        "payments/sandbox/<uuid:payment_id>/",
+        billing_payment_views.SandboxPaymentPage.as_view(),
+        name="sandbox_payment_page",
+    ),
     path("account/", include("customers.urls")),
     path("search/", home_views.search, name="search"),
     path("healthz/", healthz, name="healthz"),

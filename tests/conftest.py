@@ -55,6 +55,7 @@ def two_customers(db):
 
     from django.utils import timezone
 
+    from billing.models import OnlinePayment
     from customers.models import Invitation
     from tests.factories import (
         CustomerFactory,
@@ -95,7 +96,17 @@ def two_customers(db):
             )
             for n in range(2)
         ]
+        online_payments = [
+            OnlinePayment.objects.create(
+                customer=customer,
+                provider="sandbox",
+                amount=invoice.gross_total,
+                provider_order_id=f"SANDBOX-{key}{n}",
+            )
+            for n, invoice in enumerate(invoices)
+        ]
         world[key] = SimpleNamespace(
+            online_payments=online_payments,
             invoices=invoices,
             technician=technician.user,
             invitations=invitations,

@@ -1,4 +1,13 @@
 from .invoices import Invoice, InvoiceLine, VatRate
+from .online import OnlinePayment
 from .payments import AdvanceInstalment, Allocation, Payment
 
-__all__ = ["AdvanceInstalment", "Allocation", "Invoice", "InvoiceLine", "Payment", "VatRate"]
+__all__ = [
+    "AdvanceInstalment",
+    "Allocation",
+    "Invoice",
+    "InvoiceLine",
+    "OnlinePayment",
+    "Payment",
+    "VatRate",
+]

@@ -187,6 +187,9 @@ PWNED_PASSWORDS_ENDPOINT = env(
 PWNED_PASSWORDS = {"API_TIMEOUT": env.float("PWNED_PASSWORDS_TIMEOUT", default=1.0)}
 
 STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=5 * 60)
+# Online payments: the providers offered to customers, first is the default.
+PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["sandbox"])
+SANDBOX_PAYMENT_KEY = env("SANDBOX_PAYMENT_KEY", default="sandbox-key-not-a-secret")
 ACTIVATION_CODE_DAYS = env.int("ACTIVATION_CODE_DAYS", default=30)
 
 AXES_FAILURE_LIMIT = 5
@@ -266,6 +269,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(CELERY_BROKER_FOLDER),
         "data_folder_out": str(CELERY_BROKER_FOLDER),
+        "control_folder": str(CELERY_BROKER_FOLDER.parent / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem://")

@@ -23,6 +23,7 @@ OBJECT_KWARGS = {
     ),
     "invitation_id": lambda side, second=False: side.invitations[second].public_id,
     "invoice_id": lambda side, second=False: side.invoices[second].public_id,
+    "online_payment_id": lambda side, second=False: side.online_payments[second].public_id,
     # A bearer token from an e-mail, not an object id: only unknown tokens are probed here.
     "token": lambda side, second=False: f"not-a-token-{int(second)}",
 }
