@@ -1,9 +1,11 @@
 """Paying online: choosing what to pay, the provider's notifications, the sandbox page."""
 
 import contextlib
+import logging
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -20,8 +22,12 @@ from customers.views import AreaFrameMixin
 
 from .models import AdvanceInstalment, Invoice, OnlinePayment
 from .online import PaymentRefused, handle_notification, start_online_payment
-from .providers import SignatureError, get_provider
+from .providers import NotFinal, SignatureError, get_provider
+from .providers.payu_client import PayUError
+from .providers.przelewy24_client import Przelewy24Error
 from .providers.sandbox import SIGNATURE_HEADER, notification_body, sign
+
+logger = logging.getLogger(__name__)
 
 
 class PayView(AreaFrameMixin, View):
@@ -100,21 +106,28 @@ class PayView(AreaFrameMixin, View):
             return self.render(
                 request, invoices, instalments, selected, errors, request.POST.get("amount", "")
             )
-        payment, redirect_url = start_online_payment(
-            membership=self.membership,
-            user=request.user,
-            invoices=[i for i in chosen if isinstance(i, Invoice)],
-            instalments=[i for i in chosen if isinstance(i, AdvanceInstalment)],
-            amount=amount,
-            provider_name=settings.PAYMENT_PROVIDERS[0],
-            return_url_for=lambda payment: request.build_absolute_uri(
-                reverse("billing:online_payment", args=[payment.public_id])
-            ),
-            notify_url=request.build_absolute_uri(
-                reverse("payment_notification", args=[settings.PAYMENT_PROVIDERS[0]])
-            ),
-            customer_ip=client_ip(request) or "127.0.0.1",
-        )
+        try:
+            payment, redirect_url = start_online_payment(
+                membership=self.membership,
+                user=request.user,
+                invoices=[i for i in chosen if isinstance(i, Invoice)],
+                instalments=[i for i in chosen if isinstance(i, AdvanceInstalment)],
+                amount=amount,
+                provider_name=settings.PAYMENT_PROVIDERS[0],
+                return_url_for=lambda payment: request.build_absolute_uri(
+                    reverse("billing:online_payment", args=[payment.public_id])
+                ),
+                notify_url=request.build_absolute_uri(
+                    reverse("payment_notification", args=[settings.PAYMENT_PROVIDERS[0]])
+                ),
+                customer_ip=client_ip(request) or "127.0.0.1",
+            )
+        except (PayUError, Przelewy24Error, ImproperlyConfigured):
+            logger.exception("Starting an online payment failed")
+            errors.append(_("The payment provider cannot be reached now. Try again in a moment."))
+            return self.render(
+                request, invoices, instalments, selected, errors, request.POST.get("amount", "")
+            )
         return HttpResponseRedirect(redirect_url)
 
 
@@ -143,6 +156,8 @@ def payment_notification(request, provider: str):
         raise Http404 from error
     except (SignatureError, PaymentRefused) as error:
         return HttpResponseBadRequest(str(error))
+    except NotFinal:
+        return HttpResponse("not final")  # e.g. PayU's PENDING: acknowledged, nothing booked
     return HttpResponse(outcome)
 
 

@@ -8,7 +8,7 @@ from customers.area import MenuItem, Widget
 from customers.models import Ability
 
 from .balance import AGEING_BUCKETS, balance_for
-from .models import Invoice, Payment
+from .models import BankCredit, Invoice, Payment
 
 
 @hooks.register("customer_menu_items")
@@ -106,8 +106,22 @@ class PaymentViewSet(SnippetViewSet):
     inspect_view_enabled = True
 
 
+class BankCreditViewSet(SnippetViewSet):
+    """Credits from bank statements; the unmatched ones wait here for review."""
+
+    model = BankCredit
+    icon = "download"
+    menu_label = _("Bank credits")
+    add_to_admin_menu = False
+    search_backend_name = None
+    search_fields = ["title", "reference", "customer__number"]
+    list_display = ["booked_on", "amount", "currency", "status", "customer", "title"]
+    list_filter = ["status", "booked_on"]
+    inspect_view_enabled = True
+
+
 class BillingViewSetGroup(SnippetViewSetGroup):
-    items = (InvoiceViewSet, PaymentViewSet)
+    items = (InvoiceViewSet, PaymentViewSet, BankCreditViewSet)
     menu_icon = "doc-full"
     menu_label = _("Billing")
     menu_order = 220
@@ -125,3 +139,30 @@ def balance_section(request, customer):
     balance = balance_for(staff_view)
     ageing = [(label, balance.ageing[key]) for key, label, *_bounds in AGEING_BUCKETS]
     return Widget("billing/admin/balance_section.html", {"balance": balance, "ageing": ageing})
+
+
+@hooks.register("register_admin_urls")
+def billing_admin_urls():
+    from django.urls import path
+
+    from . import admin_views
+
+    return [
+        path(
+            "bank-statements/upload/", admin_views.upload_statement, name="billing_upload_statement"
+        ),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def bank_statement_menu_item():
+    from django.urls import reverse
+    from wagtail.admin.menu import MenuItem as AdminMenuItem
+
+    class StatementMenuItem(AdminMenuItem):
+        def is_shown(self, request):
+            return request.user.has_perm("billing.add_payment")
+
+    return StatementMenuItem(
+        _("Bank statement"), reverse("billing_upload_statement"), icon_name="download", order=230
+    )

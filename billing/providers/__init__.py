@@ -16,6 +16,10 @@ class SignatureError(Exception):
     """A notification whose signature does not check out: answer 400, book nothing."""
 
 
+class NotFinal(Exception):
+    """A genuine notification of a step on the way (e.g. pending): answer 200, book nothing."""
+
+
 @dataclass(frozen=True)
 class Notification:
     order_id: str
@@ -35,9 +39,15 @@ class Provider(Protocol):
 
 
 def get_provider(name: str) -> Provider:
+    from .payu import PayUProvider
+    from .przelewy24 import Przelewy24Provider
     from .sandbox import SandboxProvider
 
-    providers = {"sandbox": SandboxProvider}
+    providers = {
+        "sandbox": SandboxProvider,
+        "payu": PayUProvider,
+        "przelewy24": Przelewy24Provider,
+    }
     if name not in providers or name not in settings.PAYMENT_PROVIDERS:
         raise LookupError(f"Unknown or disabled payment provider: {name}")
     return providers[name]()

@@ -190,6 +190,17 @@ STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=5 * 60)
 # Online payments: the providers offered to customers, first is the default.
 PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["sandbox"])
 SANDBOX_PAYMENT_KEY = env("SANDBOX_PAYMENT_KEY", default="sandbox-key-not-a-secret")
+PAYU_BASE_URL = env("PAYU_BASE_URL", default="https://secure.snd.payu.com")
+PAYU_POS_ID = env("PAYU_POS_ID", default="")
+PAYU_CLIENT_ID = env("PAYU_CLIENT_ID", default="")
+PAYU_CLIENT_SECRET = env("PAYU_CLIENT_SECRET", default="")
+PAYU_SECOND_KEY = env("PAYU_SECOND_KEY", default="")
+PAYU_SIGNATURE_ALGORITHM = env("PAYU_SIGNATURE_ALGORITHM", default="MD5")
+P24_BASE_URL = env("P24_BASE_URL", default="https://sandbox.przelewy24.pl")
+P24_MERCHANT_ID = env.int("P24_MERCHANT_ID", default=0)
+P24_POS_ID = env.int("P24_POS_ID", default=None)
+P24_API_KEY = env("P24_API_KEY", default="")
+P24_CRC = env("P24_CRC", default="")
 ACTIVATION_CODE_DAYS = env.int("ACTIVATION_CODE_DAYS", default=30)
 
 AXES_FAILURE_LIMIT = 5
