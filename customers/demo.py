@@ -401,6 +401,7 @@ def seed_demo_customers(context: DemoContext) -> None:
                 membership.service_points.set(ServicePoint.objects.filter(code__in=point_codes))
 
     _demo_activation_letter(context, users["admin@example.pl"])
+    _demo_contracts()
 
     if context.customers:
         context.notes.append(
@@ -440,6 +441,51 @@ def _demo_activation_letter(context: DemoContext, staff) -> None:
         f"access → batch {batch.pk}; code part A {issued[0].part_a}, part B "
         f"{issued[0].part_b} (also e-mailed); activate at /account/activate/."
     )
+
+
+def _demo_contracts() -> None:
+    """A comprehensive contract for each named demo customer, with new terms to accept."""
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from documents.pdf import issuing_company, paragraph, render_document
+
+    from .models import Contract, ContractDocument, Customer
+
+    company = issuing_company()
+    for number in ("100001", "200001", "300001"):
+        customer = Customer.objects.get(number=number)
+        contract, created = Contract.objects.get_or_create(
+            number=f"UK/2025/{number}",
+            defaults={
+                "customer": customer,
+                "kind": Contract.Kind.COMPREHENSIVE,
+                "start_date": date(2025, 1, 1),
+            },
+        )
+        if not created:
+            continue
+        contract.service_points.set(customer.service_points.all())
+        for version, title, accept in (
+            (1, "Umowa kompleksowa", False),
+            (2, "Nowe warunki umowy od 1 stycznia 2027", True),
+        ):
+            pdf = render_document(
+                company,
+                [
+                    paragraph(f"{title} nr {contract.number}"),
+                    paragraph(f"Zawarta między {company.name} a {customer.name}."),
+                ],
+                title=title,
+            )
+            ContractDocument.objects.create(
+                contract=contract,
+                version=version,
+                title=title,
+                requires_acceptance=accept,
+                file=ContentFile(pdf, name=f"{contract.number.replace('/', '-')}-v{version}.pdf"),
+            )
 
 
 # A published demo key, so a demo admin can add it to an authenticator app.

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import privacy_views, views
+from . import contract_views, privacy_views, views
 
 app_name = "customer"
 
@@ -16,6 +16,22 @@ urlpatterns = [
     ),
     path("users/", views.MemberListView.as_view(), name="members"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("contracts/", contract_views.ContractListView.as_view(), name="contracts"),
+    path(
+        "contracts/<uuid:contract_id>/",
+        contract_views.ContractDetailView.as_view(),
+        name="contract",
+    ),
+    path(
+        "contracts/documents/<uuid:document_id>/",
+        contract_views.ContractDocumentView.as_view(),
+        name="contract_document",
+    ),
+    path(
+        "contracts/documents/<uuid:document_id>/accept/",
+        contract_views.AcceptTermsView.as_view(),
+        name="accept_terms",
+    ),
     path("profile/billing/", views.BillingDataChangeView.as_view(), name="billing_data_change"),
     path("profile/contact/", views.ContactChangeView.as_view(), name="contact_change"),
     path(

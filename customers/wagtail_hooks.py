@@ -14,6 +14,8 @@ from .models import (
     Ability,
     AuditEvent,
     ChangeRequest,
+    Contract,
+    ContractDocument,
     Customer,
     Membership,
     Segment,
@@ -109,6 +111,26 @@ class ChangeRequestAdmin(ModelAdmin):
         return DecideOnlyPermissionHelper
 
 
+class ContractAdmin(ModelAdmin):
+    model = Contract
+    menu_label = _("Contracts")
+    menu_icon = "doc-full-inverse"
+    list_display = ("number", "customer", "kind", "status", "start_date", "end_date")
+    list_filter = ("kind", "status")
+    search_fields = ("number", "customer__number", "customer__name")
+
+
+class ContractDocumentAdmin(ModelAdmin):
+    """Staff upload the signed PDF, annexes and new terms, a version each."""
+
+    model = ContractDocument
+    menu_label = _("Contract documents")
+    menu_icon = "doc-full"
+    list_display = ("contract", "version", "title", "requires_acceptance", "published_at")
+    list_filter = ("requires_acceptance",)
+    search_fields = ("contract__number", "title")
+
+
 class ReadOnlyPermissionHelper(PermissionHelper):
     """Records nobody may add or edit from the admin (the audit log is append-only)."""
 
@@ -163,6 +185,8 @@ class CustomerRegisterGroup(ModelAdminGroup):
         ServicePointAdmin,
         MembershipAdmin,
         SegmentAdmin,
+        ContractAdmin,
+        ContractDocumentAdmin,
         ChangeRequestAdmin,
         AuditEventAdmin,
         LockoutAdmin,
@@ -174,6 +198,7 @@ def customer_menu_items():
     return [
         MenuItem(_("Service points"), "customer:service_points", Ability.VIEW_ACCOUNT, 10),
         MenuItem(_("Customer data"), "customer:profile", Ability.VIEW_ACCOUNT, 800),
+        MenuItem(_("Contracts"), "customer:contracts", Ability.VIEW_CONTRACTS, 40),
         MenuItem(_("Portal users"), "customer:members", Ability.MANAGE_USERS, 900),
     ]
 

@@ -50,13 +50,14 @@ def home_page(db):
 def two_customers(db):
     """Customers A and B: each an owner, a billing-only user, a technician limited to the
     second of two service points."""
-    from datetime import timedelta
+    from datetime import date, timedelta
     from types import SimpleNamespace
 
+    from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from billing.models import OnlinePayment
-    from customers.models import Invitation
+    from customers.models import Contract, ContractDocument, Invitation
     from tests.factories import (
         CustomerFactory,
         InvoiceFactory,
@@ -105,7 +106,28 @@ def two_customers(db):
             )
             for n, invoice in enumerate(invoices)
         ]
+        contracts = [
+            Contract.objects.create(
+                customer=customer,
+                number=f"UK/{key.upper()}/{n}",
+                kind="comprehensive",
+                start_date=date(2025, 1, 1),
+            )
+            for n in range(2)
+        ]
+        documents = [
+            ContractDocument.objects.create(
+                contract=contract,
+                version=1,
+                title="Umowa",
+                requires_acceptance=True,
+                file=ContentFile(b"%PDF-1.4 umowa", name=f"umowa-{key}{n}.pdf"),
+            )
+            for n, contract in enumerate(contracts)
+        ]
         world[key] = SimpleNamespace(
+            contracts=contracts,
+            documents=documents,
             online_payments=online_payments,
             invoices=invoices,
             technician=technician.user,

@@ -2,6 +2,7 @@ from .access import ROLE_MATRIX, Ability, Invitation, Membership, Role
 from .activation import AccessBatch, ActivationCode
 from .audit import AuditEvent, UserSession
 from .changes import ChangeRequest
+from .contracts import Contract, ContractAcceptance, ContractDocument
 from .customers import Customer, Segment, ServicePoint
 from .users import User, UserManager
 
@@ -12,6 +13,9 @@ __all__ = [
     "Ability",
     "AuditEvent",
     "ChangeRequest",
+    "Contract",
+    "ContractAcceptance",
+    "ContractDocument",
     "Customer",
     "Invitation",
     "Membership",

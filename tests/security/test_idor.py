@@ -23,6 +23,8 @@ OBJECT_KWARGS = {
     ),
     "invitation_id": lambda side, second=False: side.invitations[second].public_id,
     "invoice_id": lambda side, second=False: side.invoices[second].public_id,
+    "contract_id": lambda side, second=False: side.contracts[second].public_id,
+    "document_id": lambda side, second=False: side.documents[second].public_id,
     "online_payment_id": lambda side, second=False: side.online_payments[second].public_id,
     # A bearer token from an e-mail, not an object id: only unknown tokens are probed here.
     "token": lambda side, second=False: f"not-a-token-{int(second)}",
@@ -149,6 +151,7 @@ def test_own_objects_are_reachable_so_the_probe_is_not_vacuous(client, two_custo
             "customer:accept_invitation",
             "customer:decide_member",
             "customer:signup_confirm",
+            "customer:accept_terms",
         }:
             continue
         if "format" in kwargs:
