@@ -70,11 +70,14 @@ def balance_for(membership, on: date | None = None) -> Balance:
     invoice_rows = [(due, round_money(amount)) for due, amount in invoice_rows]
     instalment_rows = [(due, round_money(amount)) for due, amount in instalment_rows]
     credit = round_money(credit)
+    # An advance instalment is owed from its due date; before that it is only announced.
+    scheduled = [row for row in instalment_rows if row[0] > on]
+    instalment_rows = [row for row in instalment_rows if row[0] <= on]
     open_rows = invoice_rows + instalment_rows
     ageing = {key: ZERO for key, *_rest in AGEING_BUCKETS}
     for due, amount in open_rows:
         ageing[_bucket((on - due).days)] += amount
-    upcoming = sorted(row for row in open_rows if row[0] >= on)
+    upcoming = sorted(row for row in open_rows + scheduled if row[0] >= on)
     next_due = upcoming[0][0] if upcoming else None
     return Balance(
         open_invoices=sum((amount for _due, amount in invoice_rows), ZERO),

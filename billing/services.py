@@ -117,3 +117,23 @@ def _open_items(customer: Customer, preferred: list):
         key=lambda i: ((type(i), i.pk) not in chosen, i.due_date, isinstance(i, Invoice), i.pk)
     )
     return items
+
+
+def check_invoice_totals(invoice: Invoice) -> list[str]:
+    """Where the lines do not add up to the header; empty when they do.
+
+    An import reports these as errors instead of correcting anything silently.
+    """
+    problems = []
+    lines = list(invoice.lines.all())
+    for line in lines:
+        if line.net + line.vat != line.gross:
+            problems.append(
+                f"line {line.position}: net {line.net} + VAT {line.vat} != gross {line.gross}"
+            )
+    for field in ("net", "vat", "gross"):
+        total = sum((getattr(line, field) for line in lines), ZERO)
+        header = getattr(invoice, f"{field}_total")
+        if total != header:
+            problems.append(f"{field}: lines sum to {total}, the invoice says {header}")
+    return problems

@@ -3,6 +3,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem as AdminMenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 from wagtail_modeladmin.views import InspectView
@@ -111,13 +113,22 @@ class ChangeRequestAdmin(ModelAdmin):
         return DecideOnlyPermissionHelper
 
 
-class ContractAdmin(ModelAdmin):
+class ContractViewSet(SnippetViewSet):
+    """Contracts as Wagtail snippets: searchable, filterable, inspectable."""
+
     model = Contract
+    icon = "doc-full-inverse"
     menu_label = _("Contracts")
-    menu_icon = "doc-full-inverse"
-    list_display = ("number", "customer", "kind", "status", "start_date", "end_date")
-    list_filter = ("kind", "status")
-    search_fields = ("number", "customer__number", "customer__name")
+    menu_order = 230
+    add_to_admin_menu = True
+    search_backend_name = None
+    search_fields = ["number", "customer__number", "customer__name"]
+    list_display = ["number", "customer", "kind", "status", "start_date", "end_date"]
+    list_filter = ["kind", "status"]
+    inspect_view_enabled = True
+
+
+register_snippet(ContractViewSet)
 
 
 class ContractDocumentAdmin(ModelAdmin):
@@ -185,7 +196,6 @@ class CustomerRegisterGroup(ModelAdminGroup):
         ServicePointAdmin,
         MembershipAdmin,
         SegmentAdmin,
-        ContractAdmin,
         ContractDocumentAdmin,
         ChangeRequestAdmin,
         AuditEventAdmin,

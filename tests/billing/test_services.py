@@ -158,3 +158,24 @@ def test_balance_is_invoices_minus_payments_whatever_the_history(invoices, payme
     assert balance.open_invoices == open_sum
     # Credit and open invoices never coexist: money is applied to what is open.
     assert balance.credit == 0 or balance.open_invoices == 0
+
+
+def test_totals_that_do_not_add_up_are_named(membership):
+    from billing.services import check_invoice_totals
+
+    invoice = InvoiceFactory(
+        customer=membership.customer,
+        lines=[("Energia", "100", "kWh", "0.62", "23"), ("Woda", "10", "m³", "6.42", "8")],
+    )
+    assert check_invoice_totals(invoice) == []
+    lines_gross = invoice.gross_total
+    invoice.gross_total += D("0.01")
+    assert check_invoice_totals(invoice) == [
+        f"gross: lines sum to {lines_gross}, the invoice says {invoice.gross_total}"
+    ]
+    line = invoice.lines.get(position=1)
+    line.gross += D("1.00")
+    line.save()
+    assert check_invoice_totals(invoice)[0] == (
+        f"line 1: net {line.net} + VAT {line.vat} != gross {line.gross}"
+    )

@@ -41,3 +41,9 @@ def test_billing_user_sees_contracts_but_cannot_accept(client, two_customers):
 def test_technician_sees_no_contracts(client, two_customers):
     client.force_login(two_customers.a.technician)
     assert client.get(reverse("customer:contracts")).status_code == 403
+
+
+def test_staff_find_contracts_among_the_snippets(staff_client, two_customers):
+    response = staff_client.get("/admin/snippets/customers/contract/", {"q": "UK/A"})
+    html = response.content.decode()
+    assert "UK/A/0" in html and "UK/B/0" not in html
