@@ -151,6 +151,7 @@ def billing_admin_urls():
         path(
             "bank-statements/upload/", admin_views.upload_statement, name="billing_upload_statement"
         ),
+        path("bank-statements/review/", admin_views.review_credits, name="billing_review_credits"),
     ]
 
 

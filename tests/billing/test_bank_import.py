@@ -137,3 +137,24 @@ def test_staff_upload_a_statement_and_see_what_to_review(staff_client, home_page
     wrong = SimpleUploadedFile("obcy.sta", (TESTDATA / "mt940/mBank/mt940.sta").read_bytes())
     refused = staff_client.post("/admin/bank-statements/upload/", {"statement": wrong})
     assert "PL29114010810000267002001002" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_book_an_unmatched_credit_for_a_customer(staff_client, home_page):
+    customer = CustomerFactory(number="555001")
+    invoice = InvoiceFactory(customer=customer, gross_total=Decimal("99.99"))
+    import_statement(DEMO.read_bytes(), own_account=COMPANY_ACCOUNT)
+    credit = BankCredit.objects.get(amount=Decimal("99.99"))
+    assert credit.status == BankCredit.Status.UNMATCHED
+    page = staff_client.get("/admin/bank-statements/review/").content.decode()
+    assert "NIEZNANY PLATNIK" in page
+    staff_client.post("/admin/bank-statements/review/", {"credit": credit.pk, "customer": "999999"})
+    credit.refresh_from_db()
+    assert credit.status == BankCredit.Status.UNMATCHED
+    staff_client.post(
+        "/admin/bank-statements/review/",
+        {"credit": credit.pk, "customer": "555001", "decision": "book"},
+    )
+    credit.refresh_from_db()
+    assert (credit.status, credit.customer) == (BankCredit.Status.MATCHED, customer)
+    assert invoice.status() == Invoice.Status.PAID
