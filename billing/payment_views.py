@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import DetailView
+from django.views.generic import DetailView, TemplateView
 
 from customers.audit import client_ip
 from customers.models import Ability
@@ -30,7 +30,7 @@ from .providers.sandbox import SIGNATURE_HEADER, notification_body, sign
 logger = logging.getLogger(__name__)
 
 
-class PayView(AreaFrameMixin, View):
+class PayView(AreaFrameMixin, TemplateView):
     """Choose invoices and instalments (or everything overdue, or a part) and pay online."""
 
     required_ability = Ability.PAY
@@ -46,29 +46,16 @@ class PayView(AreaFrameMixin, View):
         return invoices, instalments
 
     def render(self, request, invoices, instalments, selected, errors, amount=""):
-        return TemplateResponse(
-            request,
-            self.template_name,
-            {
-                **self.get_context_data(),
-                "invoices": invoices,
-                "instalments": instalments,
-                "selected": selected,
-                "errors": errors,
-                "amount": amount,
-                "today": timezone.localdate(),
-            },
+        return self.render_to_response(
+            self.get_context_data(
+                invoices=invoices,
+                instalments=instalments,
+                selected=selected,
+                errors=errors,
+                amount=amount,
+                today=timezone.localdate(),
+            )
         )
-
-    def get_context_data(self, **kwargs):
-        from customers.area import menu_for
-
-        return {
-            "membership": self.membership,
-            "customer": self.customer,
-            "customer_memberships": self.request.customer_memberships,
-            "account_menu": menu_for(self.membership),
-        }
 
     def get(self, request):
         invoices, instalments = self.open_items()
