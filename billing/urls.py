@@ -9,6 +9,7 @@ urlpatterns = [
     path("invoices/<uuid:invoice_id>/", views.InvoiceDetailView.as_view(), name="invoice"),
     path("invoices/<uuid:invoice_id>/pdf/", views.InvoicePdfView.as_view(), name="invoice_pdf"),
     path("payments/", views.PaymentListView.as_view(), name="payments"),
+    path("instalments/", views.InstalmentListView.as_view(), name="instalments"),
     path("pay/", payment_views.PayView.as_view(), name="pay"),
     path(
         "pay/<uuid:online_payment_id>/",

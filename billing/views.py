@@ -8,7 +8,7 @@ from customers import audit
 from customers.models import Ability, AuditEvent
 from customers.views import AreaFrameMixin
 
-from .models import Invoice, Payment
+from .models import AdvanceInstalment, Invoice, Payment
 from .models.invoices import HALF_CENT
 
 STATUS_FILTERS = {
@@ -100,3 +100,26 @@ class PaymentListView(AreaFrameMixin, ListView):
         return Payment.objects.for_membership(self.membership).prefetch_related(
             "allocations__invoice", "allocations__instalment"
         )
+
+
+class InstalmentListView(AreaFrameMixin, ListView):
+    """The advance payment schedule: instalments, what is paid and what is still open."""
+
+    required_ability = Ability.VIEW_BILLING
+    template_name = "billing/instalment_list.html"
+    context_object_name = "instalments"
+
+    def get_queryset(self):
+        return (
+            AdvanceInstalment.objects.for_membership(self.membership)
+            .with_paid()
+            .select_related("service_point")
+            .order_by("due_date")
+        )
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "today": timezone.localdate(),
+            "half_cent": HALF_CENT,
+        }

@@ -16,6 +16,7 @@ def billing_menu_items():
     return [
         MenuItem(_("Invoices"), "billing:invoices", Ability.VIEW_BILLING, 20),
         MenuItem(_("Payments"), "billing:payments", Ability.VIEW_BILLING, 30),
+        MenuItem(_("Advance schedule"), "billing:instalments", Ability.VIEW_BILLING, 32),
         MenuItem(_("Pay online"), "billing:pay", Ability.PAY, 25),
         MenuItem(_("Statement of account"), "billing:statement", Ability.VIEW_BILLING, 35),
     ]

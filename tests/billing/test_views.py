@@ -119,3 +119,26 @@ def test_staff_find_invoices_and_see_the_balance_on_the_customer_card(staff_clie
     assert "FV/2026/77" in html and "FV/2026/88" not in html
     card = staff_client.get(f"/admin/customers/customer/inspect/{owner.customer.pk}/")
     assert "77,70" in card.content.decode()
+
+
+def test_advance_schedule_shows_paid_overdue_and_scheduled(client, owner):
+    from billing.models import AdvanceInstalment
+
+    for month, amount in ((1, "100.00"), (2, "100.00"), (12, "100.00")):
+        AdvanceInstalment.objects.create(
+            customer=owner.customer,
+            schedule="Prognoza 2026",
+            due_date=date(2026 if month != 12 else 2099, month, 10),
+            amount=Decimal(amount),
+        )
+    book_payment(
+        customer=owner.customer,
+        amount=Decimal("100.00"),
+        received_on=date(2026, 1, 10),
+        kind=Payment.Kind.TRANSFER,
+    )
+    client.force_login(owner.user)
+    html = client.get(reverse("billing:instalments")).content.decode()
+    assert html.count("status--paid") == 1
+    assert html.count("status--overdue") == 1
+    assert "zaplanowana" in html
