@@ -5,6 +5,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -148,16 +149,23 @@ def payment_notification(request, provider: str):
     return HttpResponse(outcome)
 
 
-class SandboxPaymentPage(View):
-    """The sandbox provider's payment page: pay or fail, then back to the portal."""
+class SandboxPaymentPage(LoginRequiredMixin, View):
+    """The sandbox provider's payment page: pay or fail, then back to the portal.
+
+    Only the customer's own users reach it; production refuses to enable the sandbox.
+    """
 
     def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
         try:
             get_provider("sandbox")
         except LookupError as error:
             raise Http404 from error
         self.payment = get_object_or_404(
-            OnlinePayment, public_id=kwargs["payment_id"], provider="sandbox"
+            OnlinePayment.objects.visible_to(request.user),
+            public_id=kwargs["payment_id"],
+            provider="sandbox",
         )
         return super().dispatch(request, *args, **kwargs)
 

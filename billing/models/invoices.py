@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, ServicePoint
+from documents.storage import private_storage
 
 ZERO = Decimal("0.00")
 # Open amounts below half a grosz are settled: SQLite sums in floating point, and a
@@ -22,12 +23,6 @@ def money_expression(expression):
     return ExpressionWrapper(
         expression, output_field=models.DecimalField(max_digits=14, decimal_places=2)
     )
-
-
-def private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 class VatRate(models.TextChoices):

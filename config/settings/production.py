@@ -4,12 +4,19 @@ Refuses to start without SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL, and passes
 `manage.py check --deploy --fail-level WARNING` with no finding.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
+
+# The sandbox books payments without money; it must never run in production.
+PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["payu"])
+if "sandbox" in PAYMENT_PROVIDERS:
+    raise ImproperlyConfigured("PAYMENT_PROVIDERS: the sandbox provider is for demos only.")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 

@@ -8,14 +8,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from documents.storage import private_storage
+
 from .customers import Customer
-
-
-def private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
-
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 

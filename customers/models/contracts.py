@@ -4,13 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from documents.storage import private_storage
+
 from .customers import Customer, ServicePoint
-
-
-def private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 class ContractQuerySet(models.QuerySet):

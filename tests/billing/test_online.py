@@ -129,3 +129,14 @@ def test_two_notifications_at_once_book_one_payment(home_page):
         thread.join()
     assert sorted(outcomes) == ["already done", "booked"]
     assert Payment.objects.count() == 1
+
+
+def test_only_the_customers_own_users_reach_the_sandbox_page(client, owner, two_customers):
+    invoice = InvoiceFactory(customer=owner.customer)
+    client.force_login(owner.user)
+    page = start(client, [invoice])["Location"]
+    client.force_login(two_customers.a.owner)
+    assert client.post(page, {"decision": "pay"}).status_code == 404
+    client.logout()
+    assert client.post(page, {"decision": "pay"}).status_code == 302
+    assert not Payment.objects.filter(customer=owner.customer).exists()

@@ -38,3 +38,9 @@ def test_production_refuses_to_start_without(missing):
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_refuses_the_sandbox_payment_provider():
+    result = _manage("check", env={**REQUIRED, "PAYMENT_PROVIDERS": "payu,sandbox"})
+    assert result.returncode != 0
+    assert "sandbox provider is for demos only" in result.stderr
