@@ -1,19 +1,16 @@
 """The statement of account in the customer area: the page and its PDF and CSV."""
 
-from datetime import date
-
-from django import forms
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import pgettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from customers import audit
 from customers.models import Ability, AuditEvent
+from customers.periods import PeriodForm
 from customers.views import AreaFrameMixin
 
 from .statement import Statement, statement_for
@@ -21,65 +18,13 @@ from .statement import Statement, statement_for
 CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
 
-def a_year_before(day: date) -> date:
-    """The same day a year earlier (28 February for a 29th)."""
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:
-        if day.year <= date.min.year:
-            return date.min
-        return day.replace(year=day.year - 1, day=28)
-
-
-class StatementPeriodForm(forms.Form):
-    """The period as the GET parameters `from` and `to` (ISO dates); the last 12 months
-    when they are left out."""
-
-    def __init__(self, data, *, today: date):
-        data = data.copy()
-        if not data.get("to"):
-            data["to"] = today.isoformat()
-        if not data.get("from"):
-            try:
-                data["from"] = a_year_before(date.fromisoformat(data["to"])).isoformat()
-            except ValueError:
-                data["from"] = a_year_before(today).isoformat()
-        super().__init__(data)
-        for name, label in (
-            ("from", pgettext_lazy("start of a period", "From")),
-            ("to", pgettext_lazy("end of a period", "To")),
-        ):
-            self.fields[name] = forms.DateField(
-                label=label,
-                required=False,  # an empty date takes its default above
-                input_formats=["%Y-%m-%d"],
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                error_messages={"invalid": _("Enter a date as YYYY-MM-DD, e.g. 2026-01-31.")},
-            )
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("from"), cleaned.get("to")
-        if start and end and start > end:
-            self.add_error("from", _("The start of the period is later than its end."))
-        return cleaned
-
-    def error_lines(self) -> list[str]:
-        """Every error with the label of its field, for a file request that cannot show a form."""
-        return [
-            f"{self.fields[name].label}: {message}" if name in self.fields else str(message)
-            for name, messages in self.errors.items()
-            for message in messages
-        ]
-
-
 class StatementMixin(AreaFrameMixin):
     required_ability = Ability.VIEW_BILLING
 
-    def period_form(self) -> StatementPeriodForm:
-        return StatementPeriodForm(self.request.GET, today=timezone.localdate())
+    def period_form(self) -> PeriodForm:
+        return PeriodForm(self.request.GET, today=timezone.localdate())
 
-    def statement(self, form: StatementPeriodForm) -> Statement:
+    def statement(self, form: PeriodForm) -> Statement:
         return statement_for(self.membership, form.cleaned_data["from"], form.cleaned_data["to"])
 
 

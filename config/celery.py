@@ -53,4 +53,8 @@ app.conf.beat_schedule = {
         "task": "config.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    "remind-reading-windows": {
+        "task": "metering.tasks.remind_reading_windows",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }

@@ -66,6 +66,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/billing/", include("billing.urls")),
+    path("account/meters/", include("metering.urls")),
     path(
         "payments/notify/<slug:provider>/",
         billing_payment_views.payment_notification,

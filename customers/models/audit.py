@@ -34,6 +34,8 @@ class AuditEvent(models.Model):
         DOWNLOAD = "download", _("document downloaded")
         DATA_CHANGED = "data_changed", _("data changed")
         IMPERSONATION = "impersonation", _("viewed as customer")
+        READING_SUBMITTED = "reading_submitted", _("meter reading submitted")
+        READING_REVIEWED = "reading_reviewed", _("meter reading reviewed")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)

@@ -23,7 +23,7 @@ from billing.models import AdvanceInstalment, Payment
 from billing.pdf import format_money
 from billing.services import apply_credit, book_payment
 from billing.statement import statement_for
-from billing.statement_views import a_year_before
+from customers.periods import a_year_before
 from customers.models import AuditEvent
 from tests.factories import InvoiceFactory, MembershipFactory, ServicePointFactory
 
