@@ -62,8 +62,11 @@ def two_customers(db):
         CustomerFactory,
         InvoiceFactory,
         MembershipFactory,
+        MeterFactory,
+        ReadingFactory,
         ServicePointFactory,
         UserFactory,
+        png_bytes,
     )
 
     world = {}
@@ -125,7 +128,21 @@ def two_customers(db):
             )
             for n, contract in enumerate(contracts)
         ]
+        meters = [
+            MeterFactory(service_point=point, serial_number=f"SN-{key.upper()}-{n}")
+            for n, point in enumerate(points)
+        ]
+        readings = [
+            ReadingFactory(
+                register=meter.registers.get(),
+                value=1000 + n,
+                photo=ContentFile(png_bytes(), name="licznik.png"),
+            )
+            for n, meter in enumerate(meters)
+        ]
         world[key] = SimpleNamespace(
+            meters=meters,
+            readings=readings,
             contracts=contracts,
             documents=documents,
             online_payments=online_payments,

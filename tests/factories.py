@@ -11,6 +11,17 @@ from home.models import CompanySettings, HomePage, StandardPage
 PASSWORD = "correct-horse-battery-staple"
 
 
+def png_bytes(size: tuple[int, int] = (4, 3)) -> bytes:
+    """A real PNG picture, as a phone would send of a meter's display."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (20, 120, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -152,3 +163,50 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
             self.vat_total = sum(line.vat for line in lines)
             self.gross_total = sum(line.gross for line in lines)
             self.save(update_fields=["net_total", "vat_total", "gross_total"])
+
+
+class MeterFactory(factory.django.DjangoModelFactory):
+    """An electricity meter with one register, "1.8.0"; pass `registers=[(code, name), …]` for more."""
+
+    class Meta:
+        model = "metering.Meter"
+        skip_postgeneration_save = True
+
+    service_point = factory.SubFactory(ServicePointFactory)
+    serial_number = factory.Sequence(lambda n: f"SN-{n:08d}")
+    medium = "electricity"
+    unit = "kWh"
+    digits = 6
+    decimals = 0
+    installed_on = factory.LazyFunction(lambda: __import__("datetime").date(2023, 1, 1))
+
+    @factory.post_generation
+    def registers(self, create, extracted, **kwargs):
+        if not create:
+            return
+        from metering.models import Register
+
+        for order, (code, name) in enumerate(extracted or [("1.8.0", "Całodobowa")]):
+            Register.objects.create(meter=self, code=code, name=name, sort_order=order)
+
+
+class ReadingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "metering.Reading"
+
+    register = factory.LazyAttribute(lambda o: MeterFactory().registers.first())
+    value = Decimal("1000")
+    read_on = factory.LazyFunction(lambda: __import__("datetime").date(2026, 1, 1))
+    source = "erp"
+    status = "accepted"
+
+
+class ReadingWindowFactory(factory.django.DjangoModelFactory):
+    """Open every day of the month unless told otherwise; for every customer."""
+
+    class Meta:
+        model = "metering.ReadingWindow"
+
+    name = factory.Sequence(lambda n: f"Okno {n}")
+    start_day = 1
+    end_day = 31

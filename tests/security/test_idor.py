@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
 
-CUSTOMER_NAMESPACES = ("customer", "billing", "api-v1")
+CUSTOMER_NAMESPACES = ("customer", "billing", "metering", "api-v1")
 
 # How to find, for a URL keyword, the object of a given customer (A or B) in the world.
 OBJECT_KWARGS = {
@@ -26,6 +26,8 @@ OBJECT_KWARGS = {
     "contract_id": lambda side, second=False: side.contracts[second].public_id,
     "document_id": lambda side, second=False: side.documents[second].public_id,
     "online_payment_id": lambda side, second=False: side.online_payments[second].public_id,
+    "meter_id": lambda side, second=False: side.meters[second].public_id,
+    "reading_id": lambda side, second=False: side.readings[second].public_id,
     # A bearer token from an e-mail, not an object id: only unknown tokens are probed here.
     "token": lambda side, second=False: f"not-a-token-{int(second)}",
 }
@@ -91,6 +93,7 @@ def test_customer_a_never_reaches_customer_b(client, two_customers):
         b.owner.email,
         b.billing.email,
         *(invoice.number for invoice in b.invoices),
+        *(meter.serial_number for meter in b.meters),
     ]
     routes = customer_routes()
     assert routes, "no customer routes found: the resolver walk is broken"
@@ -124,9 +127,15 @@ def test_customer_a_never_reaches_customer_b(client, two_customers):
                 "B's other object": {k: OBJECT_KWARGS[k](b, second=True) for k in object_kwargs},
                 "unknown id": {k: uuid.uuid4() for k in object_kwargs},
             }
-            if user == a.technician and "service_point_id" in object_kwargs:
-                # A's own point outside the technician's subset.
-                candidates["outside subset"] = {"service_point_id": a.service_points[0].public_id}
+            if user == a.technician:
+                # A's own objects outside the technician's subset of service points.
+                outside = {
+                    "service_point_id": a.service_points[0].public_id,
+                    "meter_id": a.meters[0].public_id,
+                    "reading_id": a.readings[0].public_id,
+                }
+                if set(object_kwargs) <= set(outside):
+                    candidates["outside subset"] = {k: outside[k] for k in object_kwargs}
             for label, values in candidates.items():
                 url = reverse(name, kwargs=values)
                 for method in ("get", "post", "put", "patch", "delete"):
