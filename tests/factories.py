@@ -210,3 +210,25 @@ class ReadingWindowFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Okno {n}")
     start_day = 1
     end_day = 31
+
+
+def monthly_readings(meter, start_value=Decimal(10000), per_day=Decimal(5), months=24, last=None):
+    """Accepted ERP readings on the 28th of `months` + 1 months ending with `last` (by default
+    the 28th of the month before last), `per_day` units a day; returns the last value."""
+    from datetime import date
+
+    if last is None:
+        today = date.today()
+        index = today.year * 12 + today.month - 3
+        last = date(index // 12, index % 12 + 1, 28)
+    days = []
+    for back in range(months, -1, -1):
+        index = last.year * 12 + last.month - 1 - back
+        days.append(date(index // 12, index % 12 + 1, 28))
+    value = start_value
+    for index, day in enumerate(days):
+        if index:
+            value += per_day * (day - days[index - 1]).days
+        for register in meter.registers.all():
+            ReadingFactory(register=register, value=value % meter.capacity, read_on=day)
+    return value
