@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -27,6 +27,11 @@ from .models import Meter, Reading
 from .reports import estimate, service_point_reports
 from .services import submit_readings
 from .windows import applicable_windows, self_reading_at
+
+FILE_NAMES = {
+    "readings": pgettext_lazy("file name", "readings"),
+    "consumption": pgettext_lazy("file name", "consumption"),
+}
 
 
 def month_labels() -> list[str]:
@@ -289,12 +294,8 @@ class ConsumptionExportView(MeteringMixin, View):
             start=start.isoformat(),
             end=end.isoformat(),
         )
-        filename = "{name}-{point}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv".format(
-            name=slugify(pgettext("file name", kind)) or kind,
-            point=slugify(point.code),
-            start=start,
-            end=end,
-        )
+        name = slugify(FILE_NAMES[kind]) or kind
+        filename = f"{name}-{slugify(point.code)}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv"
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "private, no-store"

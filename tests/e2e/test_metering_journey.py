@@ -40,12 +40,7 @@ def digits(text: str) -> str:
 
 def shown_number(text: str) -> Decimal:
     """The first number in a text formatted for Polish: spaces group, a comma separates."""
-    return Decimal(
-        re.search(r"\d[\d\s]*(?:,\d+)?", text)
-        .group()
-        .replace(",", ".")
-        .translate({ord(c): None for c in " \u00a0\u202f"})
-    )
+    return Decimal(digits(re.search(r"\d[\d\s]*(,\d+)?", text).group()).replace(",", "."))
 
 
 def customer_with_a_meter(email: str) -> SimpleNamespace:
@@ -104,7 +99,7 @@ def test_a_lower_reading_is_refused_and_a_normal_one_accepted_and_charted(
     sign_in_and_open_the_form(page, live_server.url, world)
     last_shown = page.locator("table caption + tbody td.numeric").first.inner_text()
     assert digits(last_shown).startswith(str(LAST_VALUE))
-    assert page.locator("input[type=date][name=read_on]").input_value() == (world.today.isoformat())
+    assert page.locator("input[type=date][name=read_on]").input_value() == world.today.isoformat()
     screenshot(page, "metering-1-form")
 
     # A value lower than the last accepted one: refused under its field, nothing stored.
