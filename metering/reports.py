@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Q
 
 from . import consumption
+from .formats import tidy
 from .models import Meter, Reading, Register, TariffPrice
 
 CENT = Decimal("0.01")
@@ -86,7 +87,7 @@ class ServicePointReport:
 
     def year_against_year(self, year: int) -> tuple[list[Decimal | None], list[Decimal | None]]:
         """Monthly consumption of `year` and of the year before; None where no reading covers it."""
-        monthly = self.monthly()
+        monthly = {month: tidy(amount) for month, amount in self.monthly().items()}
         return (
             [monthly.get((year, month)) for month in range(1, 13)],
             [monthly.get((year - 1, month)) for month in range(1, 13)],

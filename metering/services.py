@@ -15,6 +15,7 @@ from customers.models import AuditEvent
 from notifications.services import send_email
 
 from . import consumption
+from .formats import format_quantity
 from .models import Meter, MeteringSettings, Reading, Register
 from .windows import WindowState
 
@@ -178,8 +179,8 @@ def assess(
                         "%(date)s. Check the digits on the meter's display."
                     )
                     % {
-                        "value": number_format(value),
-                        "previous": number_format(previous.value),
+                        "value": format_quantity(value),
+                        "previous": format_quantity(previous.value),
                         "date": date_format(previous.read_on),
                     }
                 ]

@@ -63,6 +63,8 @@ def year_chart(report, year: int, chart_id: str):
             charts.Series(str(year), current, "chart-bar--current"),
         ],
         x_label=_("Month"),
+        width=480,  # narrow enough that labels stay legible when a phone scales it down
+        height=300,
     )
 
 

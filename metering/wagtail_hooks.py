@@ -25,20 +25,26 @@ def consumption_widget(request, membership):
         return None
     from .reports import service_point_reports
     from .views import year_chart
-    from .windows import self_reading_at
+    from .windows import applicable_windows, self_reading_at
 
-    point = (
+    points = list(
         ServicePoint.objects.for_membership(membership)
         .filter(meters__isnull=False)
-        .select_related("customer")
+        .distinct()
         .order_by("code")
-        .first()
     )
-    if point is None:
+    if not points:
         return None
     today = timezone.localdate()
+    windows = applicable_windows(points)
+    segment_ids = set(membership.customer.segments.values_list("pk", flat=True))
+    states = [self_reading_at(p, today, windows, segment_ids) for p in points]
+    # The main point: the first whose reading window is open, else the first.
+    point, self_reading = next(
+        ((p, s) for p, s in zip(points, states, strict=True) if s.is_open),
+        (points[0], states[0]),
+    )
     report = service_point_reports([point])[point.pk]
-    self_reading = self_reading_at(point, today)
     due = []
     if self_reading.is_open and membership.can(Ability.SUBMIT_READINGS):
         read = set(
@@ -186,3 +192,36 @@ def review_menu_item():
     return ReviewMenuItem(
         _("Readings to review"), reverse("metering_review_queue"), icon_name="warning", order=245
     )
+
+
+@hooks.register("personal_data_export")
+def readings_submitted_by(user):
+    """The readings the user gave (with their photos), of meters they still see."""
+    readings = (
+        Reading.objects.visible_to(user)
+        .filter(submitted_by=user)
+        .select_related("register__meter__service_point")
+        .order_by("read_on", "created_at")
+    )
+    entries, rows = {}, []
+    for reading in readings:
+        photo = ""
+        if reading.photo:
+            photo = f"files/reading-photos/{reading.public_id}{reading.photo.name[-4:]}"
+            with reading.photo.open("rb") as file:
+                entries[photo] = file.read()
+        rows.append(
+            {
+                "service_point": reading.register.meter.service_point.code,
+                "meter": reading.register.meter.serial_number,
+                "register": reading.register.code,
+                "read_on": reading.read_on,
+                "value": reading.value,
+                "status": reading.status,
+                "submitted_at": reading.created_at,
+                "photo": photo,
+            }
+        )
+    if rows:
+        entries["meter-readings.json"] = rows
+    return entries

@@ -1,7 +1,6 @@
-from decimal import Decimal
-
 from django import template
-from django.utils.formats import number_format
+
+from metering.formats import format_quantity
 
 register = template.Library()
 
@@ -9,9 +8,4 @@ register = template.Library()
 @register.filter
 def quantity(value, places: int = 3):
     """A meter value or consumption: at most `places` decimals, trailing zeros dropped."""
-    if value is None or value == "":
-        return "—"
-    value = Decimal(value).quantize(Decimal(1).scaleb(-int(places))).normalize()
-    if value == value.to_integral():
-        value = value.quantize(Decimal(1))
-    return number_format(value, force_grouping=True)
+    return format_quantity(value, places)

@@ -23,8 +23,8 @@ from billing.models import AdvanceInstalment, Payment
 from billing.pdf import format_money
 from billing.services import apply_credit, book_payment
 from billing.statement import statement_for
-from customers.periods import a_year_before
 from customers.models import AuditEvent
+from customers.periods import a_year_before
 from tests.factories import InvoiceFactory, MembershipFactory, ServicePointFactory
 
 pytestmark = pytest.mark.django_db

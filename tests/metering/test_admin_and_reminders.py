@@ -39,9 +39,9 @@ def test_the_review_queue_lists_waiting_readings(staff_client, waiting):
 
 
 def test_staff_without_the_permission_are_refused(client, waiting):
-    from tests.conftest import verify_with_second_factor
-
     from django.contrib.auth.models import Permission
+
+    from tests.conftest import verify_with_second_factor
 
     clerk = UserFactory(email="clerk@example.pl", is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="access_admin"))
@@ -141,3 +141,22 @@ def test_demo_meters_are_seeded_once(db, home_page):
     call_command("seed_demo", customers=2, verbosity=0)
     assert (Meter.objects.count(), Reading.objects.count()) == (meters, readings)
     assert date.today() >= Reading.objects.order_by("-read_on").first().read_on
+
+
+@pytest.mark.parametrize("model", ["meter", "reading", "readingwindow", "tariffprice"])
+def test_staff_manage_metering_in_the_admin(staff_client, waiting, model):
+    assert staff_client.get(f"/admin/snippets/metering/{model}/").status_code == 200
+    assert staff_client.get(f"/admin/snippets/metering/{model}/add/").status_code == 200
+
+
+def test_staff_add_a_reading_window_for_a_segment(staff_client):
+    from metering.models import ReadingWindow
+    from tests.factories import SegmentFactory
+
+    vip = SegmentFactory(code="vip")
+    response = staff_client.post(
+        "/admin/snippets/metering/readingwindow/add/",
+        {"name": "VIP", "start_day": "25", "end_day": "5", "segments": [vip.pk], "is_active": "on"},
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assert list(ReadingWindow.objects.get(name="VIP").segments.all()) == [vip]

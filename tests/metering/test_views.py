@@ -291,3 +291,24 @@ def test_the_dashboard_says_a_reading_is_due_until_it_is_given(client, owner, me
     html = client.get(reverse("customer:dashboard")).content.decode()
     assert submit_url(meter) not in html
     assert 'class="chart"' in html
+
+
+def test_the_personal_data_export_holds_the_readings_the_user_gave(client, owner, meter):
+    import io
+    import json
+    import zipfile
+
+    from customers.privacy import build_personal_data_zip
+
+    reading = ReadingFactory(
+        register=meter.registers.get(),
+        source="customer",
+        submitted_by=owner.user,
+        photo=SimpleUploadedFile("x.png", png_bytes()),
+    )
+    ReadingFactory(register=meter.registers.get(), source="customer")  # someone else's
+    archive = zipfile.ZipFile(io.BytesIO(build_personal_data_zip(owner.user)))
+    rows = json.loads(archive.read("meter-readings.json"))
+    assert [row["meter"] for row in rows] == [meter.serial_number]
+    assert archive.read(rows[0]["photo"]) == png_bytes()
+    assert str(reading.public_id) in rows[0]["photo"]
