@@ -57,4 +57,8 @@ app.conf.beat_schedule = {
         "task": "metering.tasks.remind_reading_windows",
         "schedule": crontab(hour=8, minute=0),
     },
+    "check-service-desk-deadlines": {
+        "task": "servicedesk.tasks.check_deadlines",
+        "schedule": crontab(minute="*/15"),
+    },
 }

@@ -46,6 +46,85 @@ def home_page(db):
     return home
 
 
+def _desk_world(key, customer, user, points) -> dict:
+    """Service-desk objects of one side: request types only its segment may file, requests
+    (one per service point) with a file, a confirmed appointment and a cost item."""
+    from datetime import time, timedelta
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from servicedesk.models import (
+        AppointmentSlot,
+        Attachment,
+        CostItem,
+        Request,
+        RequestType,
+        WorkingCalendar,
+    )
+    from tests.factories import SegmentFactory
+
+    segment = SegmentFactory(code=f"desk-{key}")
+    customer.segments.add(segment)
+    calendar = WorkingCalendar.objects.create(name=f"BOK {key}", opens_at=time(8), closes_at=time(16))
+    types = []
+    for n in range(2):
+        request_type = RequestType.objects.create(
+            slug=f"typ-{key}-{n}",
+            name=f"Typ {key}{n}",
+            name_en=f"Type {key}{n}",
+            category="service",
+            calendar=calendar,
+        )
+        request_type.segments.set([segment])
+        types.append(request_type)
+    now = timezone.now()
+    requests, attachments, slots = [], [], []
+    for n, point in enumerate(points):
+        request = Request.objects.create(
+            customer=customer,
+            filed_by=user,
+            request_type=types[0],
+            service_point=point,
+            subject=f"Zgłoszenie {key.upper()}{n}",
+            first_response_due=now + timedelta(hours=8),
+            resolution_due=now + timedelta(days=5),
+        )
+        requests.append(request)
+        attachments.append(
+            Attachment.objects.create(
+                request=request,
+                file=ContentFile(b"%PDF-1.4 skan", name="skan.pdf"),
+                original_name="skan.pdf",
+                content_type="application/pdf",
+                size=13,
+                uploaded_by=user,
+            )
+        )
+        slots.append(
+            AppointmentSlot.objects.create(
+                request=request,
+                starts_at=now + timedelta(days=3),
+                ends_at=now + timedelta(days=3, hours=1),
+                status=AppointmentSlot.Status.CONFIRMED,
+            )
+        )
+        CostItem.objects.create(
+            request=request,
+            kind=CostItem.Kind.LABOUR,
+            description="Praca",
+            quantity=Decimal("1"),
+            unit_price=Decimal("100.00"),
+        )
+    return {
+        "request_types": types,
+        "requests": requests,
+        "attachments": attachments,
+        "slots": slots,
+    }
+
+
 @pytest.fixture
 def two_customers(db):
     """Customers A and B: each an owner, a billing-only user, a technician limited to the
@@ -140,7 +219,9 @@ def two_customers(db):
             )
             for n, meter in enumerate(meters)
         ]
+        desk = _desk_world(key, customer, owner.user, points)
         world[key] = SimpleNamespace(
+            **desk,
             meters=meters,
             readings=readings,
             contracts=contracts,

@@ -36,6 +36,7 @@ class AuditEvent(models.Model):
         IMPERSONATION = "impersonation", _("viewed as customer")
         READING_SUBMITTED = "reading_submitted", _("meter reading submitted")
         READING_REVIEWED = "reading_reviewed", _("meter reading reviewed")
+        REQUEST_FILED = "request_filed", _("request filed")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
