@@ -276,3 +276,22 @@ def rate(request: Request, *, user, rating: int, comment: str = "") -> Request:
     request.save(update_fields=["rating", "rating_comment", "updated_at"])
     Event.objects.create(request=request, kind=Event.Kind.RATED, actor=user, text=str(rating))
     return request
+
+
+@transaction.atomic
+def change_priority(request: Request, *, priority: str, actor) -> Request:
+    """Set the priority and write it in the (staff-only) history."""
+    request = locked(request)
+    if request.priority == priority:
+        return request
+    before = request.get_priority_display()
+    request.priority = priority
+    request.save(update_fields=["priority", "updated_at"])
+    Event.objects.create(
+        request=request,
+        kind=Event.Kind.PRIORITY,
+        actor=actor,
+        public=False,
+        text=f"{before} → {request.get_priority_display()}",
+    )
+    return request

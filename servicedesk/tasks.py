@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from notifications.services import send_email
 
 from . import services, workflow
-from .admin_views import RUNNING_STATUSES, resolution_at_risk, resolution_risk_filter
+from .deadlines import RUNNING_STATUSES, resolution_at_risk, resolution_risk_filter
 from .models import Event, Request, Team
 
 S = Request.Status

@@ -110,6 +110,7 @@ def move(
     if to_status == S.REOPENED:
         request.resolved_at = None
         request.resolution_breached = False
+        request.warned_at = None
         request.resolution_due = clock.add(now, _hours(request.request_type.resolution_hours))
     if to_status in Request.CLOSED_STATUSES:
         request.closed_at = now

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from servicedesk import services, workflow
-from servicedesk.admin_views import SlaState, sla_counts
+from servicedesk.deadlines import SlaState, sla_counts
 from servicedesk.models import (
     Attachment,
     Event,

@@ -53,7 +53,13 @@ def test_the_customer_chooses_among_the_types_they_may_file(owner_client, desk):
 
 def test_filing_a_complaint_with_a_photo(owner_client, desk):
     photo = SimpleUploadedFile("licznik.png", png_bytes(), content_type="image/png")
-    data = {**VALID, "point": str(desk.point.public_id), "since": "2026-10-01", "agree": "yes", "scan": photo}
+    data = {
+        **VALID,
+        "point": str(desk.point.public_id),
+        "since": "2026-10-01",
+        "agree": "yes",
+        "scan": photo,
+    }
     response = owner_client.post(file_url(desk), data)
     assert response.status_code == 302
     request = Request.objects.get()
@@ -72,7 +78,13 @@ def test_filing_a_complaint_with_a_photo(owner_client, desk):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("invoice", ""), ("what", ""), ("reason", "Nie ma takiej"), ("amount", "dużo"), ("since", "31.10.2026")],
+    [
+        ("invoice", ""),
+        ("what", ""),
+        ("reason", "Nie ma takiej"),
+        ("amount", "dużo"),
+        ("since", "31.10.2026"),
+    ],
 )
 def test_a_bad_answer_is_named_and_nothing_is_filed(owner_client, desk, field, value):
     response = owner_client.post(file_url(desk), {**VALID, field: value})
@@ -109,7 +121,9 @@ def test_hostile_files_are_refused_and_nothing_is_stored(owner_client, desk, nam
 
 
 def test_an_oversize_file_is_refused(owner_client, desk):
-    upload = SimpleUploadedFile("duzy.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024), content_type="application/pdf")
+    upload = SimpleUploadedFile(
+        "duzy.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024), content_type="application/pdf"
+    )
     response = owner_client.post(file_url(desk), {**VALID, "attachments": upload})
     assert response.context["form"].errors["attachments"]
     assert not Request.objects.exists()
@@ -117,7 +131,9 @@ def test_an_oversize_file_is_refused(owner_client, desk):
 
 def test_the_customer_sees_replies_but_never_internal_notes(owner_client, desk, filed):
     services.reply(filed, author=desk.agent, body="Odpowiedź dla klienta.", by_staff=True)
-    services.reply(filed, author=desk.agent, body="Notatka wewnętrzna.", by_staff=True, internal=True)
+    services.reply(
+        filed, author=desk.agent, body="Notatka wewnętrzna.", by_staff=True, internal=True
+    )
     staff_file = SimpleUploadedFile("wewn.pdf", b"%PDF-1.4 x", content_type="application/pdf")
     services.reply(
         filed,
@@ -129,7 +145,9 @@ def test_the_customer_sees_replies_but_never_internal_notes(owner_client, desk, 
     )
     html = owner_client.get(detail_url(filed)).content.decode()
     assert "Odpowiedź dla klienta." in html
-    assert "Notatka wewnętrzna." not in html and "Skan dla nas." not in html and "wewn.pdf" not in html
+    assert (
+        "Notatka wewnętrzna." not in html and "Skan dla nas." not in html and "wewn.pdf" not in html
+    )
     internal = Attachment.objects.get(internal=True)
     url = reverse(
         "servicedesk:attachment",
@@ -159,7 +177,9 @@ def test_an_attachment_is_served_as_a_download(owner_client, desk):
 def test_the_customer_replies_and_answers_a_question(owner_client, desk, filed):
     filed.status, filed.assignee = S.IN_PROGRESS, desk.agent
     filed.save()
-    services.change_status(filed, S.WAITING, actor=desk.agent, by_staff=True, text="Prosimy o skan.")
+    services.change_status(
+        filed, S.WAITING, actor=desk.agent, by_staff=True, text="Prosimy o skan."
+    )
     response = owner_client.post(
         reverse("servicedesk:reply", kwargs={"request_id": filed.public_id}),
         {"body": "Skan w załączeniu."},
@@ -167,7 +187,9 @@ def test_the_customer_replies_and_answers_a_question(owner_client, desk, filed):
     assert response.status_code == 302
     filed.refresh_from_db()
     assert filed.status == S.IN_PROGRESS
-    assert Message.objects.filter(request=filed, body="Skan w załączeniu.", from_staff=False).exists()
+    assert Message.objects.filter(
+        request=filed, body="Skan w załączeniu.", from_staff=False
+    ).exists()
 
 
 def test_an_empty_reply_is_refused_under_its_field(owner_client, filed):

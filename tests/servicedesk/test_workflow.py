@@ -13,28 +13,29 @@ pytestmark = pytest.mark.django_db
 S = Request.Status
 
 ALLOWED = sorted((a, b) for a, targets in TRANSITIONS.items() for b in targets)
-REFUSED = sorted(
-    (a, b) for a in S.values for b in S.values if b not in TRANSITIONS[a] and a != b
-)
+REFUSED = sorted((a, b) for a in S.values for b in S.values if b not in TRANSITIONS[a] and a != b)
 
 
 def test_the_workflow_is_the_one_of_the_service_desk():
-    assert ALLOWED == sorted(
-        [
-            (S.NEW, S.ASSIGNED),
-            (S.NEW, S.REJECTED),
-            (S.ASSIGNED, S.IN_PROGRESS),
-            (S.ASSIGNED, S.REJECTED),
-            (S.IN_PROGRESS, S.WAITING),
-            (S.IN_PROGRESS, S.RESOLVED),
-            (S.IN_PROGRESS, S.REJECTED),
-            (S.WAITING, S.IN_PROGRESS),
-            (S.WAITING, S.REJECTED),
-            (S.RESOLVED, S.CLOSED),
-            (S.RESOLVED, S.REOPENED),
-            (S.REOPENED, S.IN_PROGRESS),
-            (S.REOPENED, S.REJECTED),
-        ]
+    assert (
+        sorted(
+            [
+                (S.NEW, S.ASSIGNED),
+                (S.NEW, S.REJECTED),
+                (S.ASSIGNED, S.IN_PROGRESS),
+                (S.ASSIGNED, S.REJECTED),
+                (S.IN_PROGRESS, S.WAITING),
+                (S.IN_PROGRESS, S.RESOLVED),
+                (S.IN_PROGRESS, S.REJECTED),
+                (S.WAITING, S.IN_PROGRESS),
+                (S.WAITING, S.REJECTED),
+                (S.RESOLVED, S.CLOSED),
+                (S.RESOLVED, S.REOPENED),
+                (S.REOPENED, S.IN_PROGRESS),
+                (S.REOPENED, S.REJECTED),
+            ]
+        )
+        == ALLOWED
     )
 
 
@@ -114,7 +115,9 @@ def test_filing_routes_to_the_team_and_sets_the_deadlines(desk, filed):
 def test_an_area_rule_routes_to_its_assignee(desk):
     from servicedesk.models import RoutingRule
 
-    RoutingRule.objects.create(request_type=desk.complaint, postal_code_prefix="05-", assignee=desk.lead)
+    RoutingRule.objects.create(
+        request_type=desk.complaint, postal_code_prefix="05-", assignee=desk.lead
+    )
     request = services.file_request(
         membership=desk.owner,
         user=desk.owner.user,
@@ -145,7 +148,9 @@ def test_waiting_for_the_customer_stops_the_clock(filed, desk):
     filed.status, filed.assignee = S.IN_PROGRESS, desk.agent
     filed.resolution_due = clock.add(monday, timedelta(hours=30))
     filed.save()
-    workflow.move(filed, S.WAITING, actor=desk.agent, by_staff=True, text="Prosimy o skan.", now=monday)
+    workflow.move(
+        filed, S.WAITING, actor=desk.agent, by_staff=True, text="Prosimy o skan.", now=monday
+    )
     assert filed.paused_at == monday
     assert filed.resolution_left == timedelta(hours=30)
     thursday = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)  # 12:00 in Warsaw
@@ -157,7 +162,9 @@ def test_waiting_for_the_customer_stops_the_clock(filed, desk):
 
 def test_a_customer_answer_while_waiting_resumes_the_request(filed, desk):
     _in_status(filed, S.IN_PROGRESS, desk.agent)
-    services.change_status(filed, S.WAITING, actor=desk.agent, by_staff=True, text="Prosimy o skan.")
+    services.change_status(
+        filed, S.WAITING, actor=desk.agent, by_staff=True, text="Prosimy o skan."
+    )
     services.reply(filed, author=desk.owner.user, body="W załączeniu.", by_staff=False)
     filed.refresh_from_db()
     assert filed.status == S.IN_PROGRESS and not filed.is_paused
@@ -174,7 +181,9 @@ def test_an_internal_note_does_not_count_and_is_not_sent(
     filed, desk, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.reply(filed, author=desk.agent, body="Tylko dla nas.", by_staff=True, internal=True)
+        services.reply(
+            filed, author=desk.agent, body="Tylko dla nas.", by_staff=True, internal=True
+        )
     filed.refresh_from_db()
     assert filed.first_responded_at is None
     assert not any("Tylko dla nas" in m.body for m in mailoutbox)
@@ -190,7 +199,9 @@ def test_reopening_gives_a_new_resolution_deadline(filed, desk):
     _in_status(filed, S.RESOLVED, desk.agent)
     filed.resolution_breached = True
     filed.save()
-    services.change_status(filed, S.REOPENED, actor=desk.owner.user, by_staff=False, text="Nadal źle.")
+    services.change_status(
+        filed, S.REOPENED, actor=desk.owner.user, by_staff=False, text="Nadal źle."
+    )
     filed.refresh_from_db()
     assert filed.status == S.REOPENED and not filed.resolution_breached
     assert filed.resolution_due > filed.created_at
