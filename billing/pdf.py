@@ -5,7 +5,6 @@ document, so its labels, amounts and the amount in words follow Polish practice.
 """
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from types import SimpleNamespace
 
@@ -22,9 +21,12 @@ from documents.pdf import (
     CONTENT_WIDTH,
     FONT,
     FONT_BOLD,
+    NBSP,
     Company,
     data_table,
     escape_text,
+    format_money,
+    format_number,
     get_styles,
     highlight_box,
     paragraph,
@@ -36,37 +38,11 @@ from .models import Invoice
 from .words import amount_in_words
 
 # Amounts never break across lines: "1 234,56 zł" wraps as one word.
-NBSP = "\u00a0"
-CURRENCY_SYMBOLS = {"PLN": "zł"}
 DATE_FORMAT = "d.m.Y"
 
 # No., description, quantity, unit, net unit price, VAT rate, net, VAT, gross.
 _LINE_COLUMNS_MM = (8, None, 16, 11, 19, 12, 19, 17, 19)
 _LINE_NUMERIC_COLUMNS = (0, 2, 4, 5, 6, 7, 8)
-
-
-def format_number(value: Decimal, places: int = 2, max_places: int | None = None) -> str:
-    """Polish style: comma for decimals, a (non-breaking) space between thousands.
-
-    Shows at least ``places`` decimals and at most ``max_places``, so a quantity of
-    1.000 prints "1" and a unit price of 0.5432 keeps its four places.
-    """
-    max_places = max(places, max_places or places)
-    value = Decimal(value).quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_HALF_UP)
-    whole, _dot, fraction = f"{abs(value):f}".partition(".")
-    fraction = fraction.rstrip("0").ljust(places, "0")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    text = NBSP.join(groups) + (f",{fraction}" if fraction else "")
-    return f"-{text}" if value < 0 else text
-
-
-def format_money(value: Decimal, currency: str = "PLN") -> str:
-    """ "1 234,56 zł" for złoty, "1 234,56 EUR" for other currencies."""
-    return f"{format_number(value)}{NBSP}{CURRENCY_SYMBOLS.get(currency, currency)}"
 
 
 def format_vat_rate(rate: str) -> str:

@@ -126,7 +126,7 @@ def slot_errors(
                 "Choose a time between %(opens)s and %(closes)s; the visit must end by %(closes)s."
             ) % {"opens": opens.strftime("%H:%M"), "closes": closes.strftime("%H:%M")}
             continue
-        starts, _ends = slot_times(choice)
+        starts = slot_times(choice)[0]
         if starts <= now:
             errors[f"start_{number}"] = _("This time has passed.")
             continue
@@ -256,12 +256,17 @@ class SlotsForm(forms.Form):
     def __init__(self, *args, calendar, **kwargs):
         super().__init__(*args, **kwargs)
         self.calendar = calendar
+        today = timezone.localdate()
+        bounds = {
+            "min": today.isoformat(),
+            "max": (today + timedelta(days=BOOKING_HORIZON_DAYS)).isoformat(),
+        }
         for number in range(1, MAX_SLOTS + 1):
             required = number == 1
             self.fields[f"date_{number}"] = forms.DateField(
                 label=gettext_lazy("Date"),
                 required=required,
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                widget=forms.DateInput(attrs={"type": "date", **bounds}, format="%Y-%m-%d"),
             )
             self.fields[f"start_{number}"] = forms.TimeField(
                 label=gettext_lazy("Start"),

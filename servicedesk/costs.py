@@ -26,6 +26,8 @@ from documents.pdf import (
     FONT,
     Company,
     data_table,
+    format_money,
+    format_number,
     get_styles,
     highlight_box,
     paragraph,
@@ -38,7 +40,6 @@ from .services import locked
 GROSZ = Decimal("0.01")
 HUNDRED = Decimal(100)
 # Amounts never break across lines: "1 234,56 zł" wraps as one word.
-NBSP = "\u00a0"
 
 
 @dataclass(frozen=True)
@@ -131,33 +132,6 @@ def _describe(item: CostItem) -> str:
 def _record(request: Request, actor, text: str) -> None:
     Event.objects.create(request=request, kind=Event.Kind.COST, actor=actor, public=True, text=text)
     Request.objects.filter(pk=request.pk).update(updated_at=timezone.now())
-
-
-# Polish number format for the PDF. The billing room has the same rules for invoices;
-# rooms do not import each other, so the few lines live here too.
-
-
-def format_number(value: Decimal, places: int = 2, max_places: int | None = None) -> str:
-    """ "1 234,56": comma for decimals, non-breaking spaces between thousands.
-
-    At least `places` decimals and at most `max_places`, so 1.50 hours print as "1,5".
-    """
-    max_places = max(places, max_places or places)
-    value = Decimal(value).quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_HALF_UP)
-    whole, _dot, fraction = f"{abs(value):f}".partition(".")
-    fraction = fraction.rstrip("0").ljust(places, "0")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    text = NBSP.join(groups) + (f",{fraction}" if fraction else "")
-    return f"-{text}" if value < 0 else text
-
-
-def format_money(value: Decimal) -> str:
-    """ "1 234,56 zł"."""
-    return f"{format_number(value)}{NBSP}zł"
 
 
 def format_rate(rate: Decimal) -> str:

@@ -9,6 +9,7 @@ from .flowables import data_table, escape_text, highlight_box, paragraph
 from .fonts import FONT, FONT_BOLD, FONT_BOLD_ITALIC, FONT_ITALIC, register_fonts
 from .layout import CONTENT_WIDTH, build_pdf, render_document
 from .letters import Letter, render_letters
+from .numbers import NBSP, format_money, format_number
 from .styles import get_styles
 
 __all__ = [
@@ -17,11 +18,14 @@ __all__ = [
     "FONT_BOLD",
     "FONT_BOLD_ITALIC",
     "FONT_ITALIC",
+    "NBSP",
     "Company",
     "Letter",
     "build_pdf",
     "data_table",
     "escape_text",
+    "format_money",
+    "format_number",
     "get_styles",
     "highlight_box",
     "issuing_company",

@@ -114,6 +114,18 @@ def sign_in(page, email: str, password: str, totp=None) -> None:
         page.get_by_role("button", name="Dalej").click()
 
 
+def whole_admin_page(page, screenshot, name: str) -> None:
+    """Wagtail's admin scrolls inside its own container, so a full-page screenshot would
+    stop at the window: the window is made as tall as the content for the picture."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+    screenshot(page, name)
+    page.set_viewport_size(size)
+
+
 def staff_form(page, action: str):
     """One of the forms on the admin request page, told apart by its hidden `action`."""
     return page.locator(f"form:has(input[name=action][value={action}])")
@@ -187,7 +199,10 @@ def test_complaint_from_filing_with_a_photo_to_the_customers_rating(
         "image/png",
         False,
     )
-    assert page.locator(f"a[href$='/files/{attachment.public_id}/']").count() >= 1
+    with page.expect_download() as download:
+        page.locator(f"a[href$='/files/{attachment.public_id}/']").first.click()
+    assert download.value.suggested_filename == "licznik.png"
+    assert download.value.path().read_bytes() == photo.read_bytes()
 
     # 2. Staff find it in the queue and work on it, in a browser of their own.
     staff_context = browser.new_context(locale="pl-PL", viewport={"width": 1280, "height": 900})
@@ -226,7 +241,7 @@ def test_complaint_from_filing_with_a_photo_to_the_customers_rating(
     staff_page.fill("textarea[name=status-text]", RESOLUTION)
     submit_staff_form(staff_page, "status")
     assert staff_page.locator("dd[data-status]").get_attribute("data-status") == "resolved"
-    screenshot(staff_page, "servicedesk-2-staff")
+    whole_admin_page(staff_page, screenshot, "servicedesk-2-staff")
     staff_context.close()
 
     request.refresh_from_db()
