@@ -238,8 +238,10 @@ class StatusForm(RequestActionForm):
     def __init__(self, *args, req: Request, **kwargs):
         super().__init__(*args, req=req, **kwargs)
         labels = dict(S.choices)
+        # No status is preselected: closing a resolved request must be a choice, not a click.
         self.fields["status"].choices = [
-            (status, labels[status]) for status in workflow.allowed(req, by_staff=True)
+            ("", "—"),
+            *((status, labels[status]) for status in workflow.allowed(req, by_staff=True)),
         ]
 
     def save(self, user) -> str:

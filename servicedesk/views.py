@@ -168,12 +168,10 @@ def _answers(request: Request) -> list[tuple[str, object]]:
     answers = []
     for spec in request.request_type.fields.all():
         value = request.data.get(spec.key)
-        if spec.kind == "order_lines" or value in (None, "", []):
-            continue
+        if spec.kind in ("order_lines", "file") or value in (None, "", []):
+            continue  # order lines and files are shown on their own
         if spec.kind == "yes_no":
             value = _("yes") if value else _("no")
-        elif spec.kind == "file":
-            value = ", ".join(value)
         answers.append((spec.display_label, value))
     return answers
 

@@ -178,3 +178,11 @@ def requests_homepage_panel(request, panels):
 
     if request.user.has_perm(PERMISSION):
         panels.append(RequestsPanel())
+
+
+@hooks.register("insert_global_admin_css")
+def servicedesk_admin_css():
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    return format_html('<link rel="stylesheet" href="{}">', static("servicedesk/admin.css"))

@@ -67,7 +67,9 @@ def _desk_world(key, customer, user, points) -> dict:
 
     segment = SegmentFactory(code=f"desk-{key}")
     customer.segments.add(segment)
-    calendar = WorkingCalendar.objects.create(name=f"BOK {key}", opens_at=time(8), closes_at=time(16))
+    calendar = WorkingCalendar.objects.create(
+        name=f"BOK {key}", opens_at=time(8), closes_at=time(16)
+    )
     types = []
     for n in range(2):
         request_type = RequestType.objects.create(

@@ -287,7 +287,9 @@ def test_the_status_form_offers_only_allowed_moves_and_moves(
     request = sla_desk.file()
     url = reverse("servicedesk_request", args=[request.pk])
     choices = dict(staff_client.get(url).context["status_form"].fields["status"].choices)
-    assert set(choices) == {S.IN_PROGRESS, S.REJECTED}
+    assert set(choices) == {"", S.IN_PROGRESS, S.REJECTED}  # nothing preselected
+    response = staff_client.post(url, {"action": "status", "status-status": ""})
+    assert response.context["status_form"].errors["status"]
     response = staff_client.post(url, {"action": "status", "status-status": S.CLOSED})
     assert response.context["status_form"].errors["status"]
     mailoutbox.clear()
