@@ -29,6 +29,7 @@ from documents.pdf import (
     format_number,
     get_styles,
     highlight_box,
+    label_value_table,
     paragraph,
     render_document,
 )
@@ -99,7 +100,7 @@ def _story(invoice: Invoice, company: Company, title: str) -> list[Flowable]:
     ]
     if invoice.ksef_number:
         dates.append((_("KSeF number"), invoice.ksef_number))
-    story += [_pairs(dates), Spacer(0, 5 * mm), _parties(invoice, company)]
+    story += [label_value_table(dates), Spacer(0, 5 * mm), _parties(invoice, company)]
     if invoice.service_point:
         story += _service_point(invoice)
     story += [
@@ -118,31 +119,6 @@ def _unbroken(text: str) -> str:
 
 def _date(value) -> str:
     return dateformat.format(value, DATE_FORMAT)
-
-
-def _pairs(pairs: Sequence[tuple[str, str]], label_width: float = 40 * mm) -> Table:
-    """Label and value side by side, unruled: dates, payment details."""
-    house = _styles().house
-    table = Table(
-        [
-            [paragraph(label, house.table_header), paragraph(value, house.table)]
-            for label, value in pairs
-        ],
-        colWidths=[label_width, CONTENT_WIDTH - label_width],
-        hAlign="LEFT",
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ]
-        )
-    )
-    return table
 
 
 def _party(label: str, name: str, lines: Sequence[str]) -> list[Flowable]:
@@ -276,7 +252,7 @@ def _payment(invoice: Invoice, company: Company) -> list[Flowable]:
     if invoice.gross_total > 0:
         account = invoice.customer.formatted_bank_account or company.bank_account
         details += [(_("Pay to account"), account), (_("Transfer title"), invoice.number)]
-    story.append(_pairs(details))
+    story.append(label_value_table(details))
     if invoice.split_payment:
         story += [Spacer(0, 2 * mm), paragraph(_("Split payment mechanism"), styles.note)]
     return story

@@ -19,17 +19,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Spacer, TableStyle
 
 from documents.pdf import (
     CONTENT_WIDTH,
-    FONT,
     Company,
     data_table,
     format_money,
     format_number,
     get_styles,
     highlight_box,
+    label_value_table,
     paragraph,
     render_document,
 )
@@ -217,7 +217,7 @@ def _story(request: Request, title: str) -> list[Flowable]:
     )
     return [
         paragraph(title, styles.heading),
-        _pairs(details),
+        label_value_table(details),
         Spacer(0, 5 * mm),
         paragraph(_("Amounts in %(currency)s.") % {"currency": "PLN"}, styles.small),
         Spacer(0, 2 * mm),
@@ -231,28 +231,3 @@ def _story(request: Request, title: str) -> list[Flowable]:
             ]
         ),
     ]
-
-
-def _pairs(pairs: list[tuple[str, str]], label_width: float = 40 * mm) -> Table:
-    """Label and value side by side, unruled, as on the statement."""
-    styles = get_styles()
-    table = Table(
-        [
-            [paragraph(label, styles.table_header), paragraph(value, styles.table)]
-            for label, value in pairs
-        ],
-        colWidths=[label_width, CONTENT_WIDTH - label_width],
-        hAlign="LEFT",
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ]
-        )
-    )
-    return table

@@ -92,3 +92,30 @@ def highlight_box(pairs: Sequence[tuple[str, str]], width: float = 110 * mm) -> 
         )
     )
     return table
+
+
+def label_value_table(pairs: Sequence[tuple[str, str]], label_width: float = 40 * mm) -> Table:
+    """Label and value side by side, unruled: dates, parties, payment details."""
+    from .layout import CONTENT_WIDTH
+
+    styles = get_styles()
+    table = Table(
+        [
+            [paragraph(label, styles.table_header), paragraph(value, styles.table)]
+            for label, value in pairs
+        ],
+        colWidths=[label_width, CONTENT_WIDTH - label_width],
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return table

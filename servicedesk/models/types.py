@@ -124,7 +124,7 @@ class RequestType(ClusterableModel):
         help_text=_("Comma separated: owner, billing, technical."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    sort_order = models.PositiveIntegerField(_("position in the list"), default=0)
 
     objects = RequestTypeQuerySet.as_manager()
 
