@@ -168,7 +168,11 @@ def requests_menu_item():
             return component
 
     return RequestsMenuItem(
-        _("Requests"), reverse("servicedesk_queue"), icon_name="clipboard-list", order=255
+        _("Requests"),
+        reverse("servicedesk_queue"),
+        name="requests",
+        icon_name="clipboard-list",
+        order=255,
     )
 
 

@@ -232,3 +232,50 @@ def monthly_readings(meter, start_value=Decimal(10000), per_day=Decimal(5), mont
         for register in meter.registers.all():
             ReadingFactory(register=register, value=value % meter.capacity, read_on=day)
     return value
+
+
+COMPLAINT_FIELDS = [
+    ("invoice", "text", True, ""),
+    ("what", "long_text", True, ""),
+    ("amount", "number", False, ""),
+    ("since", "date", False, ""),
+    ("reason", "choice", True, "Za wysoka kwota | Amount too high\nInne | Other"),
+    ("agree", "yes_no", False, ""),
+    ("point", "service_point", False, ""),
+    ("scan", "file", False, ""),
+]
+
+
+def complaint_type(team=None, calendar=None):
+    """A complaint about a bill with a field of every kind but order lines, 8–16 on workdays,
+    answered within 8 and resolved within 40 business hours, 14 days by law."""
+    from datetime import time
+
+    from servicedesk.models import FormField, RequestType, WorkingCalendar
+
+    calendar = calendar or WorkingCalendar.objects.create(
+        name="BOK", opens_at=time(8), closes_at=time(16)
+    )
+    complaint = RequestType.objects.create(
+        slug="reklamacja",
+        name="Reklamacja",
+        name_en="Complaint",
+        category="complaint",
+        team=team,
+        calendar=calendar,
+        first_response_hours=8,
+        resolution_hours=40,
+        statutory_days=14,
+    )
+    for order, (key, kind, required, choices) in enumerate(COMPLAINT_FIELDS):
+        FormField.objects.create(
+            request_type=complaint,
+            sort_order=order,
+            key=key,
+            label=key.title(),
+            label_en=key.title(),
+            kind=kind,
+            required=required,
+            choices=choices,
+        )
+    return complaint

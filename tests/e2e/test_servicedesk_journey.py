@@ -8,7 +8,6 @@ buttons by their addresses, names and classes, and checks what it typed itself.
 
 import base64
 import re
-from datetime import time
 from types import SimpleNamespace
 
 import pyotp
@@ -16,7 +15,13 @@ import pytest
 from django.core import mail
 from PIL import Image, ImageDraw
 
-from tests.factories import PASSWORD, MembershipFactory, ServicePointFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    ServicePointFactory,
+    UserFactory,
+    complaint_type,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,44 +43,10 @@ def complaint_desk(django_user_model) -> SimpleNamespace:
     from django.contrib.auth.models import Group
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from servicedesk.models import FormField, RequestType, Team, WorkingCalendar
+    from servicedesk.models import Team
 
-    calendar = WorkingCalendar.objects.create(name="BOK", opens_at=time(8), closes_at=time(16))
     group = Group.objects.create(name="Reklamacje")
-    team = Team.objects.create(group=group)
-    complaint = RequestType.objects.create(
-        slug="reklamacja",
-        name="Reklamacja",
-        name_en="Complaint",
-        category="complaint",
-        team=team,
-        calendar=calendar,
-        first_response_hours=8,
-        resolution_hours=40,
-        statutory_days=14,
-    )
-    for order, (key, kind, required, choices) in enumerate(
-        [
-            ("invoice", "text", True, ""),
-            ("what", "long_text", True, ""),
-            ("amount", "number", False, ""),
-            ("since", "date", False, ""),
-            ("reason", "choice", True, "Za wysoka kwota | Amount too high\nInne | Other"),
-            ("agree", "yes_no", False, ""),
-            ("point", "service_point", False, ""),
-            ("scan", "file", False, ""),
-        ]
-    ):
-        FormField.objects.create(
-            request_type=complaint,
-            sort_order=order,
-            key=key,
-            label=key.title(),
-            label_en=key.title(),
-            kind=kind,
-            required=required,
-            choices=choices,
-        )
+    complaint = complaint_type(team=Team.objects.create(group=group))
     owner = MembershipFactory(role="owner", user=UserFactory(email="maria@example.pl"))
     point = ServicePointFactory(customer=owner.customer, postal_code="05-500", city="Piaseczno")
     staff = django_user_model.objects.create_superuser(

@@ -11,8 +11,8 @@ def desk(db, django_user_model):
 
     from django.contrib.auth.models import Group
 
-    from servicedesk.models import FormField, RequestType, Team, WorkingCalendar
-    from tests.factories import MembershipFactory, ServicePointFactory
+    from servicedesk.models import Team, WorkingCalendar
+    from tests.factories import MembershipFactory, ServicePointFactory, complaint_type
 
     calendar = WorkingCalendar.objects.create(name="BOK", opens_at=time(8), closes_at=time(16))
     lead = django_user_model.objects.create_user(
@@ -24,39 +24,7 @@ def desk(db, django_user_model):
     group = Group.objects.create(name="Reklamacje")
     group.user_set.add(lead, agent)
     team = Team.objects.create(group=group, lead=lead)
-    complaint = RequestType.objects.create(
-        slug="reklamacja",
-        name="Reklamacja",
-        name_en="Complaint",
-        category="complaint",
-        team=team,
-        calendar=calendar,
-        first_response_hours=8,
-        resolution_hours=40,
-        statutory_days=14,
-    )
-    for order, (key, kind, required, choices) in enumerate(
-        [
-            ("invoice", "text", True, ""),
-            ("what", "long_text", True, ""),
-            ("amount", "number", False, ""),
-            ("since", "date", False, ""),
-            ("reason", "choice", True, "Za wysoka kwota | Amount too high\nInne | Other"),
-            ("agree", "yes_no", False, ""),
-            ("point", "service_point", False, ""),
-            ("scan", "file", False, ""),
-        ]
-    ):
-        FormField.objects.create(
-            request_type=complaint,
-            sort_order=order,
-            key=key,
-            label=key.title(),
-            label_en=key.title(),
-            kind=kind,
-            required=required,
-            choices=choices,
-        )
+    complaint = complaint_type(team=team, calendar=calendar)
     owner = MembershipFactory(role="owner")
     point = ServicePointFactory(customer=owner.customer, postal_code="05-500", city="Piaseczno")
     return SimpleNamespace(

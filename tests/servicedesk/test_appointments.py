@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from servicedesk import appointments, services
 from servicedesk.appointments import SlotChoice, ics_fold, ics_text
@@ -273,7 +273,8 @@ NOW = datetime(2026, 4, 29, 10, 0, tzinfo=WARSAW)  # a Wednesday; 1 May is a Fri
     ],
 )
 def test_a_time_outside_the_rules_is_refused_on_its_field(desk, choice, field, words):
-    errors = appointments.slot_errors(desk.calendar, [choice], now=NOW)
+    with translation.override("en"):
+        errors = appointments.slot_errors(desk.calendar, [choice], now=NOW)
     assert list(errors) == [field]
     assert words in errors[field]
 
