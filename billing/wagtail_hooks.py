@@ -30,6 +30,7 @@ def balance_widget(request, membership):
         "billing/widgets/balance.html",
         {"balance": balance_for(membership), "can_pay": membership.can(Ability.PAY)},
         order=1,
+        key="balance",
     )
 
 
@@ -46,6 +47,7 @@ def last_invoices_widget(request, membership):
         "billing/widgets/last_invoices.html",
         {"invoices": invoices, "today": timezone.localdate()},
         order=5,
+        key="latest_invoices",
     )
 
 

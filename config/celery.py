@@ -53,6 +53,10 @@ app.conf.beat_schedule = {
         "task": "config.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    "flush-outbox": {
+        "task": "notifications.tasks.flush_outbox",
+        "schedule": 60.0,
+    },
     "remind-reading-windows": {
         "task": "metering.tasks.remind_reading_windows",
         "schedule": crontab(hour=8, minute=0),

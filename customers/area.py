@@ -29,6 +29,7 @@ class Widget:
     template: str
     context: dict = field(default_factory=dict)
     order: int = 100
+    key: str = ""  # names the widget in a segment's dashboard layout
 
 
 def menu_for(membership: Membership) -> list[MenuItem]:

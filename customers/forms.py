@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.password_validation import validate_password
@@ -127,7 +129,7 @@ class EmailChangeForm(forms.Form):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, its e-mail queued as a task instead of sent inside the request.
+    """Django's reset form, its e-mail written to the outbox instead of sent inside the request.
 
     Like Django's, it answers the same whether or not the address has a login.
     """
@@ -143,11 +145,19 @@ class QueuedPasswordResetForm(PasswordResetForm):
     ):
         from django.template.loader import render_to_string
 
-        from notifications.tasks import deliver_email
+        from notifications.models import Category, Channel
+        from notifications.services import queue
 
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         body = render_to_string(email_template_name, context)
-        deliver_email.delay(to=to_email, subject=subject, body=body)
+        queue(
+            key=f"password-reset:{uuid.uuid4()}",
+            channel=Channel.EMAIL,
+            category=Category.ACCOUNT,
+            to=to_email,
+            subject=subject,
+            body=body,
+        )
 
 
 class BillingDataForm(forms.ModelForm):

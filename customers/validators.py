@@ -47,3 +47,14 @@ def format_bank_account(value: str) -> str:
     if not digits:
         return ""
     return " ".join([digits[:2]] + [digits[i : i + 4] for i in range(2, len(digits), 4)])
+
+
+def validate_mobile_phone(value: str) -> None:
+    """A phone an SMS can reach: 9 digits, or a + and 8–15 digits; spaces and dashes allowed."""
+    import re
+
+    digits = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"(\+\d{8,15}|\d{9})", digits):
+        raise ValidationError(
+            _("Enter a mobile number, e.g. 600 100 200 or +48 600 100 200."), code="invalid"
+        )

@@ -219,13 +219,19 @@ def customer_summary_widget(request, membership):
         "customers/widgets/customer_summary.html",
         {"show_bank_account": membership.can(Ability.VIEW_BILLING)},
         order=0,
+        key="customer_summary",
     )
 
 
 @hooks.register("customer_dashboard_widgets")
 def service_points_widget(request, membership):
     points = ServicePoint.objects.for_membership(membership)[:5]
-    return Widget("customers/widgets/service_points.html", {"service_points": points}, order=10)
+    return Widget(
+        "customers/widgets/service_points.html",
+        {"service_points": points},
+        order=10,
+        key="service_points",
+    )
 
 
 hooks.register("seed_demo", seed_demo_customers, order=10)

@@ -68,6 +68,7 @@ def consumption_widget(request, membership):
             "closes_on": self_reading.state.closes_on if self_reading.is_open else None,
         },
         order=10,
+        key="consumption",
     )
 
 

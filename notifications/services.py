@@ -1,18 +1,191 @@
-"""Sending messages to people. Rooms hand over a rendered message; delivery is a task.
+"""Sending messages to people through the outbox.
 
-Messages are rendered at once, in the recipient's language, and handed to a Celery
-task that publishes only when the surrounding transaction commits.
+Rooms hand over a rendered message (or a template and its context): `notify` writes one
+Delivery row per channel the person accepts, in the caller's transaction, and a Celery
+task sends it after the commit. A key names the notice, so it is written once whatever
+retries, re-publishing or reruns of a reminder happen.
 """
 
+import uuid
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
-from .tasks import deliver_email
+from .models import (
+    ALWAYS_ON,
+    AT_LEAST_ONE_CHANNEL,
+    DEFAULT_CHANNELS,
+    Category,
+    Channel,
+    Consent,
+    Delivery,
+    Preference,
+)
+
+SMS_QUIET_HOURS = (time(21, 0), time(8, 0))
+"""No SMS at night: one written then waits for the morning."""
 
 
-def send_email(to: str, template: str, context: dict, language: str = "pl") -> None:
-    """Render `<template>_subject.txt` and `<template>_body.txt` and queue the e-mail."""
+def render(template: str, context: dict, language: str = "pl") -> tuple[str, str]:
+    """`<template>_subject.txt` and `<template>_body.txt` in the recipient's language."""
     with translation.override(language):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_body.txt", context)
-    deliver_email.delay(to=to, subject=subject, body=body)
+    return subject, body
+
+
+def channels_for(user, category: str) -> set[str]:
+    """The channels a user receives this category by: their choices over the defaults."""
+    if category in ALWAYS_ON:
+        return set(DEFAULT_CHANNELS[category])
+    chosen = set(DEFAULT_CHANNELS.get(category, set()))
+    if category == Category.MARKETING and not has_consent(user):
+        return set()
+    for preference in user.notification_preferences.filter(category=category):
+        if preference.enabled:
+            chosen.add(preference.channel)
+        else:
+            chosen.discard(preference.channel)
+    if category in AT_LEAST_ONE_CHANNEL and not chosen:
+        chosen = {Channel.EMAIL}
+    return chosen
+
+
+def has_consent(user, purpose: str = Category.MARKETING) -> bool:
+    latest = Consent.objects.filter(user=user, purpose=purpose).first()
+    return bool(latest and latest.given)
+
+
+def set_preferences(user, choices: dict[tuple[str, str], bool]) -> None:
+    """Store the choices (category, channel) → on/off; silencing what may not be is refused."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    for category in AT_LEAST_ONE_CHANNEL:
+        if not any(choices.get((category, channel), False) for channel in Channel.values):
+            label = Category(category).label
+            raise ValidationError(
+                _("%(category)s: keep at least one channel; we must be able to reach you.")
+                % {"category": label}
+            )
+    with transaction.atomic():
+        for (category, channel), enabled in choices.items():
+            if category in ALWAYS_ON:
+                continue
+            Preference.objects.update_or_create(
+                user=user, category=category, channel=channel, defaults={"enabled": enabled}
+            )
+
+
+def _address(user, channel: str) -> str:
+    if channel == Channel.EMAIL:
+        return user.email or ""
+    return getattr(user, "mobile_phone", "") or ""
+
+
+def _not_before(channel: str, now: datetime) -> datetime:
+    """Now, or for an SMS in the quiet hours the next morning at 8:00 (local time)."""
+    if channel != Channel.SMS:
+        return now
+    local = timezone.localtime(now)
+    start, end = SMS_QUIET_HOURS
+    if local.time() >= start:
+        morning = local.date() + timedelta(days=1)
+    elif local.time() < end:
+        morning = local.date()
+    else:
+        return now
+    return timezone.make_aware(datetime.combine(morning, end), timezone.get_current_timezone())
+
+
+def queue(
+    *, key: str, channel: str, category: str, to: str, subject: str, body: str, user=None
+) -> Delivery | None:
+    """Write one outbox row unless its key is there already; send it after the commit."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                key=key,
+                channel=channel,
+                category=category,
+                user=user,
+                to=to,
+                subject=subject[:300],
+                body=body,
+                not_before=_not_before(channel, now),
+            )
+    except IntegrityError:
+        return None  # this notice exists already: nothing more to send
+    from .tasks import deliver
+
+    deliver.delay(delivery.pk)
+    return delivery
+
+
+def notify(
+    user,
+    *,
+    category: str,
+    template: str,
+    context: dict,
+    key: str,
+    channels: set[str] | None = None,
+) -> list[Delivery]:
+    """Tell a user something by each channel they accept for the category (limited to
+    `channels` when given). `key` names the notice; the channel is appended to it."""
+    wanted = channels_for(user, category)
+    if channels is not None:
+        wanted &= set(channels)
+    deliveries = []
+    language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+    for channel in sorted(wanted):
+        to = _address(user, channel)
+        if not to:
+            continue
+        suffix = "_sms" if channel == Channel.SMS else ""
+        if channel == Channel.SMS:
+            with translation.override(language):
+                body = " ".join(render_to_string(f"{template}_sms.txt", context).split())
+            subject = ""
+        else:
+            subject, body = render(template + suffix, context, language)
+        delivery = queue(
+            key=f"{key}:{channel}",
+            channel=channel,
+            category=category,
+            to=to,
+            subject=subject,
+            body=body,
+            user=user,
+        )
+        if delivery:
+            deliveries.append(delivery)
+    return deliveries
+
+
+def send_email(
+    to: str,
+    template: str,
+    context: dict,
+    language: str = "pl",
+    *,
+    key: str | None = None,
+    category: str = Category.ACCOUNT,
+) -> Delivery | None:
+    """An e-mail to an address (perhaps of nobody with an account yet), through the outbox.
+
+    Without a key every call is a new notice; give one when the same cause may run twice.
+    """
+    subject, body = render(template, context, language)
+    return queue(
+        key=key or f"email:{uuid.uuid4()}",
+        channel=Channel.EMAIL,
+        category=category,
+        to=to,
+        subject=subject,
+        body=body,
+    )

@@ -1,9 +1,82 @@
+"""Sending what the outbox holds: each row once, retried with backoff, never twice."""
+
+from datetime import timedelta
+from smtplib import SMTPException
+
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Channel, Delivery
+from .sms import SmsError, sms_backend
+
+MAX_ATTEMPTS = 8
+FLUSH_BATCH = 500
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def deliver_email(to: str, subject: str, body: str) -> None:
-    """Hand one e-mail to the mail server; retried with backoff when it is unreachable."""
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after each failure, at most six hours."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 360))
+
+
+def _send(delivery: Delivery) -> str:
+    if delivery.channel == Channel.SMS:
+        return sms_backend().send(delivery.to, delivery.body).provider_id
+    message = EmailMessage(
+        delivery.subject,
+        delivery.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [delivery.to],
+        headers={"X-Okienko-Delivery": delivery.key},
+    )
+    message.send()
+    return ""
+
+
+@shared_task
+def deliver(delivery_id: int) -> str:
+    """Send one outbox row. The row lock keeps two workers from sending it both; a row
+    sent already, or held back (quiet hours, backoff), is left alone."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk=delivery_id, status=Delivery.Status.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return "done or busy"
+        if delivery.not_before > now:
+            return "held"
+        try:
+            delivery.provider_id = _send(delivery)
+        except (OSError, SMTPException, SmsError) as error:
+            delivery.attempts += 1
+            delivery.last_error = str(error)[:2000]
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = Delivery.Status.FAILED
+            else:
+                delivery.not_before = now + backoff(delivery.attempts)
+            delivery.save(update_fields=["attempts", "last_error", "status", "not_before"])
+            return "failed"
+        delivery.status = Delivery.Status.SENT
+        delivery.sent_at = now
+        delivery.attempts += 1
+        delivery.save(update_fields=["status", "sent_at", "attempts", "provider_id"])
+    return "sent"
+
+
+@shared_task
+def flush_outbox() -> int:
+    """Hand every due row to `deliver`: the ones whose backoff or quiet hours are over, and
+    any a lost publish left behind (the broker was down at commit time)."""
+    ids = list(
+        Delivery.objects.due(timezone.now())
+        .order_by("not_before")
+        .values_list("pk", flat=True)[:FLUSH_BATCH]
+    )
+    for delivery_id in ids:
+        deliver.delay(delivery_id)
+    return len(ids)

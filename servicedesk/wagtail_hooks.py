@@ -27,6 +27,7 @@ def open_requests_widget(request, membership):
         "servicedesk/widgets/open_requests.html",
         {"requests": list(requests[:3]), "count": requests.count()},
         order=15,
+        key="open_requests",
     )
 
 

@@ -4,6 +4,14 @@ from .audit import AuditEvent, UserSession
 from .changes import ChangeRequest
 from .contracts import Contract, ContractAcceptance, ContractDocument
 from .customers import Customer, Segment, ServicePoint
+from .inbox import (
+    DashboardLayout,
+    DashboardLayoutItem,
+    InboxMessage,
+    MessageAttachment,
+    MessageReceipt,
+    Shipment,
+)
 from .users import User, UserManager
 
 __all__ = [
@@ -17,6 +25,12 @@ __all__ = [
     "ContractAcceptance",
     "ContractDocument",
     "Customer",
+    "DashboardLayout",
+    "DashboardLayoutItem",
+    "InboxMessage",
+    "MessageAttachment",
+    "MessageReceipt",
+    "Shipment",
     "Invitation",
     "Membership",
     "Role",

@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from customers.validators import validate_mobile_phone
+
 
 class UserManager(BaseUserManager):
     """Users sign in with their e-mail address; there is no separate username."""
@@ -49,6 +51,14 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("The customer the portal opens with; remembered between visits."),
+    )
+
+    mobile_phone = models.CharField(
+        _("mobile phone"),
+        max_length=20,
+        blank=True,
+        validators=[validate_mobile_phone],
+        help_text=_("For text messages, e.g. +48 600 100 200."),
     )
 
     USERNAME_FIELD = "email"
