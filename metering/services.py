@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from customers import audit
 from customers.models import AuditEvent
-from notifications.services import send_email
+from notifications.models import Category
+from notifications.services import notify
 
 from . import consumption
 from .formats import format_quantity
@@ -299,10 +300,12 @@ def review(
         obj=reading,
         decision=decision,
     )
-    if reading.submitted_by and reading.submitted_by.email:
-        send_email(
-            reading.submitted_by.email,
-            "metering/email/reading_reviewed",
-            {"reading": reading, "meter": meter, "decision": decision},
+    if reading.submitted_by and reading.submitted_by.is_active:
+        notify(
+            reading.submitted_by,
+            category=Category.READINGS,
+            template="metering/email/reading_reviewed",
+            context={"reading": reading, "meter": meter, "decision": decision},
+            key=f"reading-reviewed:{reading.pk}",
         )
     return reading

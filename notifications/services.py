@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -146,13 +147,10 @@ def notify(
         to = _address(user, channel)
         if not to:
             continue
-        suffix = "_sms" if channel == Channel.SMS else ""
         if channel == Channel.SMS:
-            with translation.override(language):
-                body = " ".join(render_to_string(f"{template}_sms.txt", context).split())
-            subject = ""
+            subject, body = "", _sms_text(template, context, language)
         else:
-            subject, body = render(template + suffix, context, language)
+            subject, body = render(template, context, language)
         delivery = queue(
             key=f"{key}:{channel}",
             channel=channel,
@@ -165,6 +163,16 @@ def notify(
         if delivery:
             deliveries.append(delivery)
     return deliveries
+
+
+def _sms_text(template: str, context: dict, language: str) -> str:
+    """`<template>_sms.txt`, or the e-mail's subject where an event has no SMS text."""
+    try:
+        with translation.override(language):
+            text = render_to_string(f"{template}_sms.txt", context)
+    except TemplateDoesNotExist:
+        text = render(template, context, language)[0]
+    return " ".join(text.split())
 
 
 def send_email(

@@ -4,6 +4,7 @@ Views (customer area, admin, API) call these; they lock the request row, write t
 history and queue the e-mails, so every door behaves the same.
 """
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from customers import audit
 from customers.models import AuditEvent, Membership
-from notifications.services import send_email
+from notifications.models import Category
+from notifications.services import notify, send_email
 
 from . import workflow
 from .models import Attachment, Event, Message, OrderLine, Request, RequestType
@@ -146,12 +148,13 @@ def file_request(
         obj=request,
         type=request_type.slug,
     )
-    if user.email:
-        send_email(
-            user.email,
-            "servicedesk/email/filed",
-            {"request": request, "url": portal_url(request)},
-        )
+    notify(
+        user,
+        category=Category.REQUESTS,
+        template="servicedesk/email/filed",
+        context={"request": request, "url": portal_url(request)},
+        key=f"request-filed:{request.pk}",
+    )
     _tell_desk(request, "servicedesk/email/desk_new")
     return request
 
@@ -170,15 +173,19 @@ def _tell_desk(request: Request, template: str, **context) -> None:
                 person.email,
                 template,
                 {"request": request, "url": admin_url(request), **context},
+                category=Category.REQUESTS,
             )
 
 
 def _tell_customer(request: Request, template: str, **context) -> None:
-    if request.filed_by_id and request.filed_by.email and request.filed_by.is_active:
-        send_email(
-            request.filed_by.email,
-            template,
-            {"request": request, "url": portal_url(request), **context},
+    """The filer, by the channels they chose for requests; each call is a notice of its own."""
+    if request.filed_by_id and request.filed_by.is_active:
+        notify(
+            request.filed_by,
+            category=Category.REQUESTS,
+            template=template,
+            context={"request": request, "url": portal_url(request), **context},
+            key=f"request:{request.pk}:{uuid.uuid4()}",
         )
 
 
