@@ -7,3 +7,8 @@ class AnnouncementsConfig(AppConfig):
 
     name = "announcements"
     verbose_name = _("Announcements")
+
+    def ready(self) -> None:
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()

@@ -170,3 +170,28 @@ def bank_statement_menu_item():
     return StatementMenuItem(
         _("Bank statement"), reverse("billing_upload_statement"), icon_name="download", order=230
     )
+
+
+@hooks.register("customer_search")
+def search_invoices(request, membership, query: str):
+    """The customer's invoices whose number holds the query, newest first."""
+    from django.urls import reverse
+
+    from customers.area import SEARCH_RESULTS_PER_KIND, SearchResult
+
+    if not membership.can(Ability.VIEW_BILLING):
+        return []
+    invoices = (
+        Invoice.objects.for_membership(membership)
+        .filter(number__icontains=query.replace(" ", ""))
+        .order_by("-issue_date", "-number")[:SEARCH_RESULTS_PER_KIND]
+    )
+    return [
+        SearchResult(
+            title=_("Invoice %(number)s") % {"number": invoice.number},
+            url=reverse("billing:invoice", kwargs={"invoice_id": invoice.public_id}),
+            kind=_("Invoice"),
+            date=invoice.issue_date,
+        )
+        for invoice in invoices
+    ]

@@ -65,4 +65,18 @@ app.conf.beat_schedule = {
         "task": "servicedesk.tasks.check_deadlines",
         "schedule": crontab(minute="*/15"),
     },
+    # Daily reminders; each notice has its outbox key, so a rerun tells nobody twice. They
+    # run by day, so that an SMS does not wait for the morning after the quiet hours.
+    "remind-invoices": {
+        "task": "billing.tasks.remind_invoices",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "remind-contracts-ending": {
+        "task": "customers.tasks.remind_contracts_ending",
+        "schedule": crontab(hour=9, minute=30),
+    },
+    "remind-appointments-tomorrow": {
+        "task": "servicedesk.tasks.remind_appointments_tomorrow",
+        "schedule": crontab(hour=16, minute=0),
+    },
 }

@@ -68,6 +68,7 @@ urlpatterns = [
     path("account/billing/", include("billing.urls")),
     path("account/meters/", include("metering.urls")),
     path("account/requests/", include("servicedesk.urls")),
+    path("account/announcements/", include("announcements.urls")),
     path(
         "payments/notify/<slug:provider>/",
         billing_payment_views.payment_notification,

@@ -4,12 +4,34 @@ A room registers `customer_menu_items` and `customer_dashboard_widgets` hooks in
 wagtail_hooks.py; the frame shows what the active membership's role may see.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from .models import Membership
+from .models import DashboardLayoutItem, Membership
+
+KNOWN_WIDGETS: list[tuple[str, str]] = [
+    ("customer_summary", _("Your account")),
+    ("account_manager", _("Your account manager")),
+    ("balance", _("Balance")),
+    ("next_payment", _("Next payment")),
+    ("latest_invoices", _("Latest invoices")),
+    ("service_points", _("Service points")),
+    ("consumption", _("Consumption")),
+    ("reading_due", _("Meter reading due")),
+    ("open_requests", _("Open requests")),
+    ("unread_messages", _("Unread messages")),
+    ("announcements", _("Announcements")),
+    ("documents", _("Documents")),
+]
+"""The dashboard widgets a segment's layout may name: each room's widget `key`, with a label
+for staff. A widget a room adds gets its key here too, or no layout can show it."""
+
+SEARCH_RESULTS_PER_KIND = 5
+"""How many of a customer's invoices, contracts, messages… the site search lists at most."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +59,44 @@ def menu_for(membership: Membership) -> list[MenuItem]:
     return sorted((i for i in items if membership.can(i.ability)), key=lambda i: i.order)
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """One of the customer's own things the site search found (rooms answer `customer_search`)."""
+
+    title: str
+    url: str
+    kind: str
+    date: datetime.date | datetime.datetime | None = None
+
+
+def layout_for(membership: Membership) -> list[str] | None:
+    """The widget keys of the customer's dashboard layout, in order; None without one.
+
+    A customer in several segments gets the layout of the first of them by segment name
+    that has one; a layout without widgets counts as none. One query.
+    """
+    rows = (
+        DashboardLayoutItem.objects.filter(layout__segment__customers=membership.customer_id)
+        .order_by("layout__segment__group__name", "layout_id", "sort_order", "pk")
+        .values_list("layout_id", "widget")
+    )
+    first_layout, keys = None, []
+    for layout_id, key in rows:
+        if first_layout is None:
+            first_layout = layout_id
+        elif layout_id != first_layout:
+            break
+        keys.append(key)
+    return keys if first_layout is not None else None
+
+
 def widgets_for(request, membership: Membership) -> list[Widget]:
+    """The dashboard's widgets: a segment's layout (its widgets only, in its order), else all
+    in the rooms' order. A widget the role may not see is None from its room and never shown."""
     widgets = [fn(request, membership) for fn in hooks.get_hooks("customer_dashboard_widgets")]
-    return sorted((w for w in widgets if w is not None), key=lambda w: w.order)
+    widgets = [w for w in widgets if w is not None]
+    layout = layout_for(membership)
+    if layout is None:
+        return sorted(widgets, key=lambda w: w.order)
+    position = {key: index for index, key in enumerate(dict.fromkeys(layout))}
+    return sorted((w for w in widgets if w.key in position), key=lambda w: position[w.key])

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import contract_views, privacy_views, views
+from . import contract_views, inbox_views, notification_urls, privacy_views, views
 
 app_name = "customer"
 
@@ -76,4 +76,18 @@ urlpatterns = [
     path("privacy/", privacy_views.PrivacyView.as_view(), name="privacy"),
     path("privacy/export/", privacy_views.PersonalDataExportView.as_view(), name="privacy_export"),
     path("privacy/close/", privacy_views.CloseAccountView.as_view(), name="close_account"),
+    path("messages/", inbox_views.InboxView.as_view(), name="messages"),
+    path("messages/<uuid:message_id>/", inbox_views.MessageView.as_view(), name="message"),
+    path(
+        "messages/<uuid:message_id>/reply/",
+        inbox_views.MessageReplyView.as_view(),
+        name="message_reply",
+    ),
+    path(
+        "messages/<uuid:message_id>/files/<uuid:message_attachment_id>/",
+        inbox_views.MessageAttachmentView.as_view(),
+        name="message_attachment",
+    ),
 ]
+
+urlpatterns += notification_urls.urlpatterns

@@ -9,7 +9,7 @@ from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 from wagtail_modeladmin.views import InspectView
 
-from . import admin_views
+from . import admin_views, layout_hooks, notification_hooks  # noqa: F401 - hooks
 from .area import MenuItem, Widget
 from .demo import seed_demo_customers
 from .models import (
@@ -237,6 +237,13 @@ def service_points_widget(request, membership):
 hooks.register("seed_demo", seed_demo_customers, order=10)
 
 
+@hooks.register("seed_demo", order=15)
+def seed_demo_inbox(context):
+    from .inbox_demo import seed_demo_inbox as seed
+
+    seed(context)
+
+
 @hooks.register("register_admin_urls")
 def portal_access_urls():
     return [
@@ -279,3 +286,53 @@ def portal_access_menu_item():
         icon_name="key",
         order=210,
     )
+
+
+# The inbox: messages from staff to customers (customers/inbox_*.py).
+
+from .inbox_admin import InboxMessageViewSet, inbox_admin_urls  # noqa: E402 - the inbox's part
+
+register_snippet(InboxMessageViewSet)
+hooks.register("register_admin_urls", inbox_admin_urls)
+
+
+@hooks.register("customer_menu_items")
+def inbox_menu_items():
+    return [MenuItem(_("Messages"), "customer:messages", Ability.VIEW_ACCOUNT, 5)]
+
+
+@hooks.register("customer_dashboard_widgets")
+def unread_messages_widget(request, membership):
+    """The three newest messages, unread ones marked, and how many are unread."""
+    from .inbox_services import unread_count, with_receipt
+    from .models import InboxMessage
+
+    latest = with_receipt(InboxMessage.objects.for_membership(membership), request.user)
+    return Widget(
+        "customers/inbox/widget.html",
+        {
+            "messages": list(latest.order_by("-published_at", "-pk")[:3]),
+            "unread": unread_count(request),
+        },
+        order=5,
+        key="unread_messages",
+    )
+
+
+@hooks.register("personal_data_export")
+def inbox_receipts(user):
+    """Which messages the user was shown and opened, and when."""
+    from .models import MessageReceipt
+
+    rows = [
+        {
+            "message": receipt.message.subject,
+            "sent": receipt.message.published_at,
+            "delivered": receipt.delivered_at,
+            "read": receipt.read_at,
+        }
+        for receipt in MessageReceipt.objects.filter(user=user)
+        .select_related("message")
+        .order_by("delivered_at")
+    ]
+    return {"inbox-receipts.json": rows} if rows else {}

@@ -60,3 +60,73 @@ CONTENT_BLOCKS = [
     ("call_to_action", CallToActionBlock()),
     ("features", FeatureListBlock()),
 ]
+
+
+def tel_uri(number: str) -> str:
+    """A `tel:` address for a number as people write it: "+48 22 100 20 30" → "tel:+48221002030"."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return f"tel:{'+' if number.strip().startswith('+') else ''}{digits}" if digits else ""
+
+
+class OpeningHoursBlock(blocks.StructBlock):
+    days = blocks.CharBlock(label=_("Days"), max_length=60, help_text=_("e.g. Mon–Fri"))
+    hours = blocks.CharBlock(
+        label=_("Hours"), max_length=60, help_text=_("e.g. 8:00–16:00, or: closed")
+    )
+
+    class Meta:
+        icon = "time"
+        label = _("Opening hours")
+
+
+class PhoneStructValue(blocks.StructValue):
+    def tel(self) -> str:
+        return tel_uri(self.get("number", ""))
+
+
+class PhoneBlock(blocks.StructBlock):
+    label = blocks.CharBlock(
+        label=_("Label"), max_length=60, required=False, help_text=_("e.g. Customer service")
+    )
+    number = blocks.CharBlock(label=_("Number"), max_length=30)
+
+    class Meta:
+        icon = "mobile-alt"
+        label = _("Phone")
+        value_class = PhoneStructValue
+
+
+class EmailBlock(blocks.StructBlock):
+    label = blocks.CharBlock(label=_("Label"), max_length=60, required=False)
+    address = blocks.EmailBlock(label=_("E-mail address"))
+
+    class Meta:
+        icon = "mail"
+        label = _("E-mail")
+
+
+class BranchBlock(blocks.StructBlock):
+    """A customer service office: where it is, when it is open, how to reach it."""
+
+    name = blocks.CharBlock(label=_("Name"), max_length=120)
+    street = blocks.CharBlock(label=_("Street and number"), max_length=200)
+    postal_code = blocks.CharBlock(label=_("Postal code"), max_length=6)
+    city = blocks.CharBlock(label=_("City"), max_length=100)
+    opening_hours = blocks.ListBlock(
+        OpeningHoursBlock(), label=_("Opening hours"), min_num=0, default=[]
+    )
+    phones = blocks.ListBlock(PhoneBlock(), label=_("Phones"), min_num=0, default=[])
+    emails = blocks.ListBlock(EmailBlock(), label=_("E-mails"), min_num=0, default=[])
+    map_url = blocks.URLBlock(
+        label=_("Map link"),
+        required=False,
+        help_text=_("A link to the place on a map; it opens on the map's own site."),
+    )
+
+    class Meta:
+        icon = "home"
+        label = _("Office")
+        template = "home/blocks/branch_block.html"
+
+
+CONTACT_BLOCKS = [("branch", BranchBlock())]

@@ -4,7 +4,7 @@ from wagtail.models import Page, Site
 from customers.demo import DemoContext
 from documents.pdf import Company
 
-from .models import CompanySettings, HomePage, StandardPage
+from .models import CompanySettings, ContactPage, FormField, FormPage, HomePage, StandardPage
 
 DEMO_COMPANY = {
     "name": "Okienko Energia Sp. z o.o.",
@@ -88,6 +88,60 @@ DEMO_PAGES = [
     },
 ]
 
+DEMO_CONTACT = {
+    "slug": "biura-obslugi",
+    "title": "Biura Obsługi Klienta",
+    "intro": "Przyjdź, zadzwoń albo napisz — odpowiemy w dni robocze.",
+    "hotline_phone": "+48 22 100 20 30",
+    "hotline_hours": "pon.–pt. 7:00–20:00, sob. 8:00–14:00",
+    "branches": [
+        {
+            "type": "branch",
+            "value": {
+                "name": "BOK Warszawa Śródmieście",
+                "street": "ul. Elektryczna 12",
+                "postal_code": "00-950",
+                "city": "Warszawa",
+                "opening_hours": [
+                    {"days": "pon.–pt.", "hours": "8:00–18:00"},
+                    {"days": "sob.", "hours": "9:00–13:00"},
+                ],
+                "phones": [{"label": "Obsługa klienta", "number": "+48 22 100 20 30"}],
+                "emails": [{"label": "", "address": "bok@okienko-energia.example.pl"}],
+                "map_url": "https://www.openstreetmap.org/search?query=Warszawa",
+            },
+        },
+        {
+            "type": "branch",
+            "value": {
+                "name": "BOK Piaseczno",
+                "street": "ul. Kościuszki 3",
+                "postal_code": "05-500",
+                "city": "Piaseczno",
+                "opening_hours": [{"days": "pon., śr., pt.", "hours": "9:00–15:00"}],
+                "phones": [{"label": "", "number": "+48 22 100 20 40"}],
+                "emails": [],
+                "map_url": "",
+            },
+        },
+    ],
+}
+
+DEMO_FORM = {
+    "slug": "zapytanie-ofertowe",
+    "title": "Zapytanie ofertowe",
+    "intro": "Opisz, czego potrzebujesz — przygotujemy ofertę.",
+    "thank_you_text": "Dziękujemy. Odpowiemy w ciągu dwóch dni roboczych.",
+    "to_address": DEMO_COMPANY["email"],
+    "request_type_slug": "zapytanie-ofertowe",
+    "fields": [
+        ("Imię i nazwisko lub firma", "singleline", True),
+        ("E-mail", "email", True),
+        ("Telefon", "singleline", False),
+        ("Czego potrzebujesz?", "multiline", True),
+    ],
+}
+
 
 @hooks.register("issuing_company")
 def issuing_company():
@@ -113,6 +167,8 @@ def seed_demo_site(context: DemoContext) -> None:
             )
             home.add_child(instance=page)
             page.save_revision().publish()
+
+    _ensure_contact_pages(home)
 
     site = Site.objects.get(is_default_site=True)
     CompanySettings.objects.get_or_create(site=site, defaults=DEMO_COMPANY)
@@ -144,3 +200,21 @@ def _ensure_home_page() -> HomePage:
             # Wagtail's "Welcome to your new Wagtail site!" placeholder.
             previous.delete()
     return home
+
+
+def _ensure_contact_pages(home: HomePage) -> None:
+    """The offices page and a quote-request form under it, unless they exist."""
+    contact = ContactPage.objects.child_of(home).filter(slug=DEMO_CONTACT["slug"]).first()
+    if contact is None:
+        contact = ContactPage(show_in_menus=True, **DEMO_CONTACT)
+        home.add_child(instance=contact)
+        contact.save_revision().publish()
+    if not FormPage.objects.child_of(contact).filter(slug=DEMO_FORM["slug"]).exists():
+        spec = {k: v for k, v in DEMO_FORM.items() if k != "fields"}
+        form = FormPage(**spec)
+        form.form_fields = [
+            FormField(label=label, field_type=kind, required=required, sort_order=n)
+            for n, (label, kind, required) in enumerate(DEMO_FORM["fields"])
+        ]
+        contact.add_child(instance=form)
+        form.save_revision().publish()

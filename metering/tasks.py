@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Ability, Membership, ServicePoint
-from notifications.services import send_email
+from notifications.models import Category
+from notifications.services import notify
 
 from .models import Meter, ReadingReminder
 from .windows import applicable_windows, self_reading_at
@@ -15,8 +16,9 @@ from .windows import applicable_windows, self_reading_at
 def remind_reading_windows() -> int:
     """On the day a reading window opens, tell the users who read their meters themselves.
 
-    One reminder per customer and opening (a unique row), so a repeated run sends nothing
-    twice. Returns how many e-mails were queued.
+    One reminder per customer and opening (a unique row, and each notice's outbox key), so
+    a repeated run sends nothing twice; each user is told by the channels they chose for
+    readings. Returns how many users were reminded.
     """
     today = timezone.localdate()
     points = list(
@@ -46,33 +48,34 @@ def remind_reading_windows() -> int:
 
 
 def _remind(customer, points, window) -> int:
-    sent = 0
+    reminded = 0
+    today = timezone.localdate()
     memberships = (
         Membership.objects.active()
-        .filter(customer=customer)
+        .filter(customer=customer, user__is_active=True)
         .select_related("user")
         .prefetch_related("service_points")
     )
     for membership in memberships:
-        if not membership.can(Ability.SUBMIT_READINGS) or not membership.user.email:
+        if not membership.can(Ability.SUBMIT_READINGS):
             continue
-        reachable = [
-            p
-            for p in points
-            if not membership.is_limited_to_service_points or p in membership.service_points.all()
-        ]
+        limited_to = list(membership.service_points.all())
+        reachable = [p for p in points if not limited_to or p in limited_to]
         if not reachable:
             continue
-        closes_on = self_reading_at(reachable[0], timezone.localdate(), [window]).state.closes_on
-        send_email(
-            membership.user.email,
-            "metering/email/reading_window_open",
-            {
-                "customer": customer,
-                "points": reachable,
-                "closes_on": closes_on,
-                "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("metering:meters"),
-            },
+        closes_on = self_reading_at(reachable[0], today, [window]).state.closes_on
+        reminded += bool(
+            notify(
+                membership.user,
+                category=Category.READINGS,
+                template="metering/notifications/reading_window_open",
+                context={
+                    "customer": customer,
+                    "points": reachable,
+                    "closes_on": closes_on,
+                    "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("metering:meters"),
+                },
+                key=f"reading-window:{window.pk}:{customer.pk}:{today:%Y%m%d}:{membership.user_id}",
+            )
         )
-        sent += 1
-    return sent
+    return reminded

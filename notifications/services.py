@@ -7,13 +7,16 @@ retries, re-publishing or reruns of a reminder happen.
 """
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .models import (
     ALWAYS_ON,
@@ -42,10 +45,27 @@ def channels_for(user, category: str) -> set[str]:
     """The channels a user receives this category by: their choices over the defaults."""
     if category in ALWAYS_ON:
         return set(DEFAULT_CHANNELS[category])
-    chosen = set(DEFAULT_CHANNELS.get(category, set()))
-    if category == Category.MARKETING and not has_consent(user):
+    consent = category == Category.MARKETING and has_consent(user)
+    return _chosen(category, user.notification_preferences.filter(category=category), consent)
+
+
+def channel_choices(user) -> dict[str, set[str]]:
+    """`channels_for` of every category at once (two queries), for a settings page."""
+    preferences = list(user.notification_preferences.all())
+    consent = has_consent(user)
+    return {
+        category: _chosen(category, [p for p in preferences if p.category == category], consent)
+        for category in Category
+    }
+
+
+def _chosen(category: str, preferences: Iterable[Preference], consent: bool) -> set[str]:
+    if category in ALWAYS_ON:
+        return set(DEFAULT_CHANNELS[category])
+    if category == Category.MARKETING and not consent:
         return set()
-    for preference in user.notification_preferences.filter(category=category):
+    chosen = set(DEFAULT_CHANNELS.get(category, set()))
+    for preference in preferences:
         if preference.enabled:
             chosen.add(preference.channel)
         else:
@@ -61,16 +81,18 @@ def has_consent(user, purpose: str = Category.MARKETING) -> bool:
 
 
 def set_preferences(user, choices: dict[tuple[str, str], bool]) -> None:
-    """Store the choices (category, channel) → on/off; silencing what may not be is refused."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
+    """Store the choices (category, channel) → on/off; silencing what may not be is refused.
 
-    for category in AT_LEAST_ONE_CHANNEL:
+    The ValidationError names the category in `params["category"]`, so a form can show it
+    on that row; nothing is stored then.
+    """
+    for category in sorted(AT_LEAST_ONE_CHANNEL):
         if not any(choices.get((category, channel), False) for channel in Channel.values):
-            label = Category(category).label
             raise ValidationError(
                 _("%(category)s: keep at least one channel; we must be able to reach you.")
-                % {"category": label}
+                % {"category": Category(category).label},
+                code="silenced",
+                params={"category": category},
             )
     with transaction.atomic():
         for (category, channel), enabled in choices.items():
@@ -81,14 +103,70 @@ def set_preferences(user, choices: dict[tuple[str, str], bool]) -> None:
             )
 
 
+def current_consent(user, purpose: str = Category.MARKETING) -> Consent | None:
+    """The newest consent row: what holds now (given or withdrawn), and since when."""
+    return Consent.objects.filter(user=user, purpose=purpose).first()
+
+
+def record_consent(
+    user,
+    *,
+    given: bool,
+    text: str,
+    ip_address: str | None = None,
+    purpose: str = Category.MARKETING,
+) -> Consent:
+    """Give or withdraw a consent: a new row with the text the person saw; the history stays."""
+    return Consent.objects.create(
+        user=user, purpose=purpose, given=given, text=text, ip_address=ip_address
+    )
+
+
+def save_notification_settings(
+    user,
+    *,
+    choices: dict[tuple[str, str], bool],
+    mobile_phone: str,
+    marketing_consent: bool,
+    consent_text: str,
+    ip_address: str | None = None,
+) -> Consent | None:
+    """What a person chose on their notifications page, stored together or not at all.
+
+    The channel choices, the mobile phone for text messages, and the marketing consent:
+    a Consent row is written only when the consent changes (given or withdrawn), and
+    withdrawing it switches every marketing channel off. Returns the new Consent, if any.
+    """
+    if not marketing_consent:
+        choices = {
+            key: enabled and key[0] != Category.MARKETING for key, enabled in choices.items()
+        }
+    with transaction.atomic():
+        set_preferences(user, choices)
+        if mobile_phone != user.mobile_phone:
+            user.mobile_phone = mobile_phone
+            user.save(update_fields=["mobile_phone"])
+        if marketing_consent == has_consent(user):
+            return None
+        return record_consent(
+            user, given=marketing_consent, text=consent_text, ip_address=ip_address
+        )
+
+
+def absolute_url(path: str) -> str:
+    """A link for a message that leaves the site (e-mail, SMS)."""
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
 def _address(user, channel: str) -> str:
     if channel == Channel.EMAIL:
         return user.email or ""
     return getattr(user, "mobile_phone", "") or ""
 
 
-def _not_before(channel: str, now: datetime) -> datetime:
-    """Now, or for an SMS in the quiet hours the next morning at 8:00 (local time)."""
+def earliest_send(channel: str, now: datetime) -> datetime:
+    """When a message may leave: `now`, or for an SMS in the quiet hours the next morning
+    at 8:00 (local time)."""
     if channel != Channel.SMS:
         return now
     local = timezone.localtime(now)
@@ -117,7 +195,7 @@ def queue(
                 to=to,
                 subject=subject[:300],
                 body=body,
-                not_before=_not_before(channel, now),
+                not_before=earliest_send(channel, now),
             )
     except IntegrityError:
         return None  # this notice exists already: nothing more to send
@@ -197,3 +275,22 @@ def send_email(
         subject=subject,
         body=body,
     )
+
+
+def retry(deliveries: Iterable[Delivery]) -> int:
+    """Send failed deliveries again: back to waiting, due now; their attempts are kept, so
+    the record shows how often they failed. Returns how many were put back."""
+    from .tasks import deliver
+
+    now = timezone.now()
+    ids = []
+    with transaction.atomic():
+        for delivery in deliveries:
+            updated = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.FAILED).update(
+                status=Delivery.Status.PENDING, not_before=earliest_send(delivery.channel, now)
+            )
+            if updated:
+                ids.append(delivery.pk)
+        for delivery_id in ids:
+            deliver.delay(delivery_id)
+    return len(ids)

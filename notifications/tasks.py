@@ -1,5 +1,6 @@
 """Sending what the outbox holds: each row once, retried with backoff, never twice."""
 
+import logging
 from datetime import timedelta
 from smtplib import SMTPException
 
@@ -10,7 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Channel, Delivery
+from .services import earliest_send
 from .sms import SmsError, sms_backend
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 FLUSH_BATCH = 500
@@ -52,13 +56,20 @@ def deliver(delivery_id: int) -> str:
             return "held"
         try:
             delivery.provider_id = _send(delivery)
-        except (OSError, SMTPException, SmsError) as error:
+        except Exception as error:
+            # A gateway's refusal is expected now and then; anything else is a fault that
+            # must not leave the row waiting for ever, so it counts as an attempt as well.
+            if not isinstance(error, OSError | SMTPException | SmsError):
+                logger.exception("Delivery %s could not be sent", delivery.pk)
             delivery.attempts += 1
-            delivery.last_error = str(error)[:2000]
+            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = Delivery.Status.FAILED
+                logger.warning("Delivery %s failed %d times; given up", delivery.pk, MAX_ATTEMPTS)
             else:
-                delivery.not_before = now + backoff(delivery.attempts)
+                delivery.not_before = earliest_send(
+                    delivery.channel, now + backoff(delivery.attempts)
+                )
             delivery.save(update_fields=["attempts", "last_error", "status", "not_before"])
             return "failed"
         delivery.status = Delivery.Status.SENT

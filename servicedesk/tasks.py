@@ -147,3 +147,57 @@ def _send(request: Request, people: list, template: str, **context) -> None:
         send_email(
             address, template, {"request": request, "url": services.admin_url(request), **context}
         )
+
+
+@shared_task
+def remind_appointments_tomorrow(today=None) -> int:
+    """The day before a confirmed appointment, remind the person who filed the request, by
+    the channels they chose for requests; once per appointment (its outbox key). A filer who
+    no longer has access to the customer is not told. Returns how many were reminded."""
+    from datetime import time
+
+    from customers.models import Membership
+    from notifications.models import Category
+    from notifications.services import notify
+
+    from .models import AppointmentSlot
+
+    today = today or timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    zone = timezone.get_current_timezone()
+    slots = (
+        AppointmentSlot.objects.filter(
+            status=AppointmentSlot.Status.CONFIRMED,
+            starts_at__gte=datetime.combine(tomorrow, time.min, tzinfo=zone),
+            starts_at__lt=datetime.combine(tomorrow + timedelta(days=1), time.min, tzinfo=zone),
+            request__filed_by__is_active=True,
+        )
+        .exclude(request__status__in=Request.CLOSED_STATUSES)
+        .select_related("request__filed_by", "request__customer")
+        .order_by("starts_at", "pk")
+    )
+    reminded = 0
+    for slot in slots:
+        request = slot.request
+        still_a_member = Membership.objects.active().filter(
+            user=request.filed_by, customer=request.customer
+        )
+        if not still_a_member.exists():
+            continue
+        with transaction.atomic():
+            reminded += bool(
+                notify(
+                    request.filed_by,
+                    category=Category.REQUESTS,
+                    template="servicedesk/notifications/appointment_tomorrow",
+                    context={
+                        "request": request,
+                        "slot": slot,
+                        "starts_at": timezone.localtime(slot.starts_at),
+                        "ends_at": timezone.localtime(slot.ends_at),
+                        "url": services.portal_url(request),
+                    },
+                    key=f"appointment-tomorrow:{slot.pk}:{slot.starts_at:%Y%m%d%H%M}",
+                )
+            )
+    return reminded

@@ -7,7 +7,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from customers.area import MenuItem, Widget
 from customers.models import Ability
 
-from . import appointment_hooks  # noqa: F401 - registers its hooks
+from . import appointment_hooks, form_hooks, inbox_hooks  # noqa: F401 - they register hooks
 from .models import CatalogueItem, Request, RequestType, Team, WorkingCalendar
 
 

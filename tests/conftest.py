@@ -127,6 +127,35 @@ def _desk_world(key, customer, user, points) -> dict:
     }
 
 
+def _inbox_world(key, customer) -> dict:
+    """Two sent messages addressed to this customer alone, each with a file."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from customers.models import InboxMessage, MessageAttachment
+
+    messages, attachments = [], []
+    for n in range(2):
+        message = InboxMessage.objects.create(
+            subject=f"Wiadomość {key.upper()}{n}",
+            body=f"<p>Treść wiadomości {key.upper()}{n}</p>",
+            audience=InboxMessage.Audience.CUSTOMERS,
+            published_at=timezone.now(),
+        )
+        message.customers.set([customer])
+        message.save()  # parental relations are written on save
+        messages.append(message)
+        attachments.append(
+            MessageAttachment.objects.create(
+                message=message,
+                file=ContentFile(b"%PDF-1.4 pismo", name="pismo.pdf"),
+                name="pismo.pdf",
+                content_type="application/pdf",
+            )
+        )
+    return {"messages": messages, "message_attachments": attachments}
+
+
 @pytest.fixture
 def two_customers(db):
     """Customers A and B: each an owner, a billing-only user, a technician limited to the
@@ -222,8 +251,10 @@ def two_customers(db):
             for n, meter in enumerate(meters)
         ]
         desk = _desk_world(key, customer, owner.user, points)
+        inbox = _inbox_world(key, customer)
         world[key] = SimpleNamespace(
             **desk,
+            **inbox,
             meters=meters,
             readings=readings,
             contracts=contracts,

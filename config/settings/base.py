@@ -271,6 +271,17 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Okienko <noreply@okienko.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# SMS: written to the log by default; SMSAPI.pl sends them for real with
+# SMS_BACKEND=notifications.sms.SmsApiBackend, a token and a registered sender name.
+SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+SMSAPI_URL = env("SMSAPI_URL", default="https://api.smsapi.pl/sms.do")
+SMSAPI_TOKEN = env("SMSAPI_TOKEN", default="")
+SMSAPI_SENDER = env("SMSAPI_SENDER", default="")
+
+# Reminders the daily Celery beat sends (see config/celery.py).
+INVOICE_DUE_REMINDER_DAYS = env.int("INVOICE_DUE_REMINDER_DAYS", default=3)
+CONTRACT_END_REMINDER_DAYS = env.int("CONTRACT_END_REMINDER_DAYS", default=30)
+
 # Celery: tasks are acknowledged after they finish and handed back when a worker
 # dies, so a killed worker loses nothing; see config/celery.py for the rest.
 

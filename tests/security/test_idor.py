@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
 
-CUSTOMER_NAMESPACES = ("customer", "billing", "metering", "servicedesk", "api-v1")
+CUSTOMER_NAMESPACES = ("customer", "billing", "metering", "servicedesk", "announcements", "api-v1")
 
 # How to find, for a URL keyword, the object of a given customer (A or B) in the world.
 OBJECT_KWARGS = {
@@ -31,6 +31,9 @@ OBJECT_KWARGS = {
     "request_id": lambda side, second=False: side.requests[second].public_id,
     "attachment_id": lambda side, second=False: side.attachments[second].public_id,
     "slot_id": lambda side, second=False: side.slots[second].public_id,
+    # Inbox messages: each side's are addressed to its customer alone, a file each.
+    "message_id": lambda side, second=False: side.messages[second].public_id,
+    "message_attachment_id": lambda side, second=False: side.message_attachments[second].public_id,
     # Request types: each side's may be filed only by its own segment.
     "slug": lambda side, second=False: side.request_types[second].slug,
     # A bearer token from an e-mail, not an object id: only unknown tokens are probed here.
@@ -101,6 +104,7 @@ def test_customer_a_never_reaches_customer_b(client, two_customers):
         *(meter.serial_number for meter in b.meters),
         *(request.reference for request in b.requests),
         *(request.subject for request in b.requests),
+        *(message.subject for message in b.messages),
     ]
     routes = customer_routes()
     assert routes, "no customer routes found: the resolver walk is broken"
