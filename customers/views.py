@@ -58,6 +58,12 @@ class AreaFrameMixin(CustomerAreaMixin):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["account_menu"] = menu_for(self.membership)
+        # The entry a page belongs to: the longest menu address its own address starts with.
+        context["account_menu_current"] = max(
+            (i.url for i in context["account_menu"] if self.request.path.startswith(i.url)),
+            key=len,
+            default="",
+        )
         return context
 
 
