@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 class Channel(models.TextChoices):
     EMAIL = "email", _("e-mail")
     SMS = "sms", _("SMS")
+    WEBHOOK = "webhook", _("webhook")
 
 
 class Category(models.TextChoices):
@@ -72,7 +73,7 @@ class Delivery(models.Model):
         on_delete=models.SET_NULL,
         related_name="deliveries",
     )
-    to = models.CharField(_("to"), max_length=254)
+    to = models.CharField(_("to"), max_length=500)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(_("text"))
     status = models.CharField(
@@ -84,6 +85,7 @@ class Delivery(models.Model):
     not_before = models.DateTimeField(_("not before"), db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     provider_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
+    response_code = models.PositiveSmallIntegerField(_("last response code"), null=True, blank=True)
 
     objects = DeliveryQuerySet.as_manager()
 

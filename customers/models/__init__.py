@@ -12,6 +12,7 @@ from .inbox import (
     MessageReceipt,
     Shipment,
 )
+from .tokens import PersonalAccessToken
 from .users import User, UserManager
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Shipment",
     "Invitation",
     "Membership",
+    "PersonalAccessToken",
     "Role",
     "Segment",
     "ServicePoint",
