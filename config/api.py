@@ -12,10 +12,29 @@ from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import CollectionViewRestriction
 
+import importlib
+import importlib.util
+
 from customers.api import ServicePointViewSet
 
 api_v1_router = DefaultRouter()
 api_v1_router.register("service-points", ServicePointViewSet, basename="service-point")
+
+ROOM_API_MODULES = [
+    "customers.api_extra",
+    "billing.api",
+    "metering.api",
+    "servicedesk.api",
+    "announcements.api",
+    "customers.inbox_api",
+    "customers.notification_api",
+    "integrations.api",
+]
+"""Each of these, where it exists, has `register(router)` adding its viewsets."""
+
+for _module_name in ROOM_API_MODULES:
+    if importlib.util.find_spec(_module_name) is not None:
+        importlib.import_module(_module_name).register(api_v1_router)
 
 
 class PublicPagesAPIViewSet(PagesAPIViewSet):
