@@ -8,6 +8,7 @@ from django.db.models import DecimalField, F, Sum, Value
 from django.db.models.functions import Coalesce
 
 from customers.models import Customer
+from notifications.events import emit
 
 from .models import AdvanceInstalment, Allocation, Invoice, Payment, VatRate
 from .models.invoices import HALF_CENT, ZERO
@@ -69,6 +70,19 @@ def book_payment(
             named_invoice=named_invoice,
         )
     apply_credit(customer, first=settles or ([named_invoice] if named_invoice else []))
+    emit(
+        "payment.succeeded",
+        {
+            "payment": payment.public_id,
+            "customer": customer.number,
+            "amount": payment.amount,
+            "currency": "PLN",
+            "received_on": payment.received_on,
+            "kind": payment.kind,
+            "invoice": named_invoice.number if named_invoice else None,
+            "at": payment.created_at,
+        },
+    )
     return payment
 
 

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from documents.pdf import Company, Letter, render_letters
+from notifications.events import emit
 from notifications.services import send_email
 
 from . import audit
@@ -188,6 +189,15 @@ def activate(
                 user=user,
                 customer=code.customer,
                 defaults={"role": Role.OWNER, "status": Membership.Status.ACTIVE},
+            )
+            emit(
+                "account.activated",
+                {
+                    "customer": code.customer.number,
+                    "membership": membership.public_id,
+                    "role": membership.role,
+                    "at": code.used_at,
+                },
             )
     if missed:
         # The miss above is committed on purpose: it counts although activation fails.

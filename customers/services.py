@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.events import emit
 from notifications.services import send_email
 
 from . import audit
@@ -94,6 +95,16 @@ def request_billing_change(
         change="change requested",
         fields=sorted(changes),
     )
+    emit(
+        "change_request.created",
+        {
+            "change_request": request.public_id,
+            "customer": customer.number,
+            "fields": sorted(changes),
+            "by": "customer",
+            "at": request.created_at,
+        },
+    )
     return request
 
 
@@ -131,5 +142,16 @@ def decide_change_request(
             change_request.requested_by.email,
             "customers/email/change_request_decided",
             {"change_request": change_request, "customer": customer},
+        )
+    if approve:
+        emit(
+            "change_request.approved",
+            {
+                "change_request": change_request.public_id,
+                "customer": customer.number,
+                "fields": sorted(change_request.changes),
+                "by": "staff",
+                "at": change_request.decided_at,
+            },
         )
     return change_request

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import contract_views, inbox_views, notification_urls, privacy_views, views
+from . import contract_views, inbox_views, notification_urls, privacy_views, token_views, views
 
 app_name = "customer"
 
@@ -73,6 +73,9 @@ urlpatterns = [
         views.EndOtherSessionsView.as_view(),
         name="end_other_sessions",
     ),
+    path("tokens/", token_views.TokenListView.as_view(), name="tokens"),
+    path("tokens/new/", token_views.TokenCreateView.as_view(), name="token_create"),
+    path("tokens/revoke/", token_views.TokenRevokeView.as_view(), name="token_revoke"),
     path("privacy/", privacy_views.PrivacyView.as_view(), name="privacy"),
     path("privacy/export/", privacy_views.PersonalDataExportView.as_view(), name="privacy_export"),
     path("privacy/close/", privacy_views.CloseAccountView.as_view(), name="close_account"),

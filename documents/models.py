@@ -16,6 +16,7 @@ from taggit.models import Tag
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.documents import get_document_model
 from wagtail.fields import StreamField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
@@ -216,10 +217,13 @@ class DocumentLibraryPage(Page):
     """
 
     intro = models.TextField(_("introduction"), blank=True)
+    # Not PROTECT: the admin's collection delete view does not expect to be refused.
+    # A library whose collection was deleted lists nothing until an editor picks another.
     collection = models.ForeignKey(
         "wagtailcore.Collection",
         verbose_name=_("collection"),
-        on_delete=models.PROTECT,
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Documents of this collection and its subcollections are listed."),
     )
@@ -236,6 +240,8 @@ class DocumentLibraryPage(Page):
         verbose_name_plural = _("document libraries")
 
     def documents_for(self, user):
+        if self.collection is None:
+            return get_document_model().objects.none()
         return documents_visible_to(user, self.collection)
 
     def get_context(self, request, *args, **kwargs):

@@ -62,13 +62,21 @@ def documents_visible_to(user, collection: Collection | None = None) -> QuerySet
     return documents
 
 
+def viewable_pages(pages: PageQuerySet, user) -> PageQuerySet:
+    """``pages`` without those in a private section the user is not admitted to.
+
+    Any page queryset will do, such as the site search's ``Page.objects.live()``.
+    """
+    group_ids = _group_ids(user)
+    refused = Q()
+    restrictions = PageViewRestriction.objects.select_related("page").prefetch_related("groups")
+    for restriction in restrictions:
+        if not admits(restriction, user, group_ids):
+            refused |= pages.descendant_of_q(restriction.page, inclusive=True)
+    return pages.exclude(refused) if refused else pages
+
+
 class ViewablePageQuerySet(PageQuerySet):
     def viewable_by(self, user) -> "ViewablePageQuerySet":
         """Pages the user may open: outside every private section they are not admitted to."""
-        group_ids = _group_ids(user)
-        refused = Q()
-        restrictions = PageViewRestriction.objects.select_related("page").prefetch_related("groups")
-        for restriction in restrictions:
-            if not admits(restriction, user, group_ids):
-                refused |= self.descendant_of_q(restriction.page, inclusive=True)
-        return self.exclude(refused) if refused else self
+        return viewable_pages(self, user)

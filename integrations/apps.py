@@ -7,3 +7,14 @@ class IntegrationsConfig(AppConfig):
 
     name = "integrations"
     verbose_name = _("Integrations")
+
+    def ready(self):
+        from notifications import events
+
+        from . import signal_handlers, webhooks
+
+        events.domain_event.connect(
+            signal_handlers.domain_event_to_webhooks,
+            dispatch_uid="integrations.domain_event_to_webhooks",
+        )
+        events.signers[webhooks.KEY_PREFIX] = webhooks.webhook_secret

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from documents.storage import private_storage
+
 
 class ImportRun(models.Model):
     """One import of one file: who, when, what, how it went; the history staff see."""
@@ -19,7 +21,7 @@ class ImportRun(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=30)
-    file = models.FileField(_("file"), upload_to="imports/", blank=True)
+    file = models.FileField(_("file"), upload_to="imports/", storage=private_storage, blank=True)
     file_name = models.CharField(_("file name"), max_length=200)
     partial = models.BooleanField(_("import the valid rows"), default=False)
     status = models.CharField(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from customers import audit
 from customers.models import AuditEvent
+from notifications.events import emit
 from notifications.models import Category
 from notifications.services import notify
 
@@ -250,6 +251,27 @@ def submit_readings(
         obj=meter,
         readings={str(r.register.code): str(r.value) for r in readings},
         review=[r.register.code for r in readings if r.status == Reading.Status.REVIEW],
+    )
+    emit(
+        "reading.submitted",
+        {
+            "customer": customer.number,
+            "service_point": meter.service_point.code,
+            "meter": meter.public_id,
+            "serial_number": meter.serial_number,
+            "read_on": read_on,
+            "readings": [
+                {
+                    "reading": r.public_id,
+                    "register": r.register.code,
+                    "value": r.value,
+                    "status": r.status,
+                }
+                for r in readings
+            ],
+            "by": "customer",
+            "at": timezone.now(),
+        },
     )
     return readings
 

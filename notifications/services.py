@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from .events import emit
 from .models import (
     ALWAYS_ON,
     AT_LEAST_ONE_CHANNEL,
@@ -117,9 +118,21 @@ def record_consent(
     purpose: str = Category.MARKETING,
 ) -> Consent:
     """Give or withdraw a consent: a new row with the text the person saw; the history stays."""
-    return Consent.objects.create(
+    consent = Consent.objects.create(
         user=user, purpose=purpose, given=given, text=text, ip_address=ip_address
     )
+    emit(
+        "consent.changed",
+        {
+            "purpose": purpose,
+            "given": given,
+            "customers": [
+                str(m.customer.public_id) for m in user.memberships.select_related("customer")
+            ],
+            "at": consent.created_at,
+        },
+    )
+    return consent
 
 
 def save_notification_settings(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from customers import audit
 from customers.models import AuditEvent, Membership
+from notifications.events import emit
 from notifications.models import Category
 from notifications.services import notify, send_email
 
@@ -156,6 +157,17 @@ def file_request(
         key=f"request-filed:{request.pk}",
     )
     _tell_desk(request, "servicedesk/email/desk_new")
+    emit(
+        "request.created",
+        {
+            "request": request.public_id,
+            "reference": request.reference,
+            "customer": request.customer.number,
+            "type": request_type.slug,
+            "status": request.status,
+            "at": now,
+        },
+    )
     return request
 
 
@@ -217,6 +229,18 @@ def reply(
     )
     if internal:
         return message
+    emit(
+        "request.updated",
+        {
+            "request": request.public_id,
+            "reference": request.reference,
+            "customer": request.customer.number,
+            "status": request.status,
+            "change": "reply",
+            "by": "staff" if by_staff else "customer",
+            "at": message.created_at,
+        },
+    )
     if by_staff:
         if request.first_responded_at is None:
             request.first_responded_at = timezone.now()
@@ -244,6 +268,18 @@ def change_status(
         _tell_customer(request, "servicedesk/email/status", text=text.strip())
     else:
         _tell_desk(request, "servicedesk/email/desk_status", text=text.strip())
+    emit(
+        "request.updated",
+        {
+            "request": request.public_id,
+            "reference": request.reference,
+            "customer": request.customer.number,
+            "status": request.status,
+            "change": "status",
+            "by": "staff" if by_staff else "customer",
+            "at": timezone.now(),
+        },
+    )
     return request
 
 
@@ -266,6 +302,18 @@ def assign(request: Request, *, assignee, actor) -> Request:
             "servicedesk/email/desk_new",
             {"request": request, "url": admin_url(request)},
         )
+    emit(
+        "request.updated",
+        {
+            "request": request.public_id,
+            "reference": request.reference,
+            "customer": request.customer.number,
+            "status": request.status,
+            "change": "assignee",
+            "by": "staff",
+            "at": timezone.now(),
+        },
+    )
     return request
 
 

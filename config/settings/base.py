@@ -336,7 +336,9 @@ WAGTAILAPI_LIMIT_MAX = 100
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "customers.api_auth.PersonalAccessTokenAuthentication",
     ],
+    "EXCEPTION_HANDLER": "customers.api.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
@@ -354,11 +356,45 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Okienko API",
-    "DESCRIPTION": _("Customer self-service portal: everything the portal shows and does."),
+    "DESCRIPTION": _(
+        "Customer self-service portal: everything the portal shows and does.\n\n"
+        "**Authentication.** Sign in to the portal (a session cookie; changes need the "
+        "CSRF token) or send a personal access token, created on the Security page of "
+        "the portal: `Authorization: Bearer okn_…`. A read-only token may use GET only. "
+        "You act for your active customer: see `GET /api/v1/customers/` and switch with "
+        "`POST /api/v1/customers/{customer_id}/activate/`.\n\n"
+        "**Errors.** Every error has one shape: "
+        '`{"error": {"code": "...", "message": "...", "fields": {"field": ["..."]}}}`. '
+        "`code` is `invalid` (400; `fields` says what is wrong with which field), "
+        "`authentication_failed` (401: the token is unknown, expired or revoked), "
+        "`not_authenticated` or `permission_denied` (403), `not_found` (404: also for "
+        "another customer's objects), `method_not_allowed` (405) or `throttled` (429, "
+        "with `Retry-After`). `message` is for people and follows `Accept-Language`."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["config.api.customer_api_endpoints"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.document_errors",
+    ],
+    # Several models have a `kind` or a `status`; each choice set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceKindEnum": "billing.models.invoices.Invoice.Kind",
+        "PaymentKindEnum": "billing.models.payments.Payment.Kind",
+        "ContractKindEnum": "customers.models.contracts.Contract.Kind",
+        "ContractStatusEnum": "customers.models.contracts.Contract.Status",
+        "CustomerKindEnum": "customers.models.customers.Customer.Kind",
+        "ServicePointStatusEnum": "customers.models.customers.ServicePoint.Status",
+        "RequestStatusEnum": "servicedesk.models.requests.Request.Status",
+        "RequestEventKindEnum": "servicedesk.models.requests.Event.Kind",
+        "AppointmentSlotStatusEnum": "servicedesk.models.requests.AppointmentSlot.Status",
+        "CostItemKindEnum": "servicedesk.models.requests.CostItem.Kind",
+        "FormFieldKindEnum": "servicedesk.models.types.FormField.Kind",
+        "ReadingStatusEnum": "metering.models.Reading.Status",
+        "ImportRunStatusEnum": "integrations.models.ImportRun.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -183,3 +183,46 @@ def test_queries_do_not_grow_with_the_documents(client, library):
         add_document(library.tariff.collection, f"Wzór {number}", ["wzory", f"wzór-{number}"])
         add_document(library.power.collection, f"Wzór firmowy {number}", ["wzory"])
     assert count() == few
+
+
+def test_a_library_whose_collection_was_deleted_lists_nothing(client, home_page):
+    collection = Collection.get_first_root_node().add_child(instance=Collection(name="Stare"))
+    page = add_library(home_page, collection, slug="archiwum")
+    collection.delete()
+    page.refresh_from_db()
+    assert page.collection is None
+    response = client.get(page.url)
+    assert response.status_code == 200
+    assert listed(response) == []
+
+
+def test_demo_library_has_public_forms_and_a_collection_for_companies(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    page = DocumentLibraryPage.objects.get(slug="dokumenty")
+    forms = Collection.objects.get(name="Formularze")
+    companies = Collection.objects.get(name="Dla firm")
+    assert not forms.get_view_restrictions().exists()
+    restriction = companies.get_view_restrictions().get()
+    assert list(restriction.groups.values_list("segment__code", flat=True)) == ["business"]
+    public = Document.objects.filter(collection=forms)
+    assert public.filter(title="Wniosek o zmianę taryfy").exists()
+    assert 2 <= public.count() <= 3
+    assert sorted(listed(client.get(page.url))) == sorted(
+        str(pk) for pk in public.values_list("pk", flat=True)
+    )
+    with Document.objects.get(title="Wniosek o zmianę taryfy").open_file() as file:
+        assert file.read(5) == b"%PDF-"
+
+    # The wholesaler is also a VIP, whose users sign in with a second factor.
+    business_owner = UserFactory._meta.model.objects.get(email="biuro@hurtownia.example.pl")
+    verify_with_second_factor(client, business_owner)
+    assert (
+        len(listed(client.get(page.url)))
+        == Document.objects.filter(collection__in=[forms, companies]).count()
+    )
+
+    documents = Document.objects.count()
+    call_command("seed_demo")
+    assert Document.objects.count() == documents

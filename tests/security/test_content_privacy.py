@@ -309,3 +309,19 @@ def test_privacy_settings_offer_no_shared_password(staff_client, world, settings
         html = response.json()["html"]
         assert re.search(r'value="groups"', html)
         assert not re.search(r'value="password"', html)
+
+
+def test_viewable_pages_applies_the_same_rule_to_any_page_list(world):
+    from django.contrib.auth.models import AnonymousUser
+    from wagtail.models import Page
+
+    from documents.privacy import viewable_pages
+
+    private = {world.private_index.pk, world.private_version.pk}
+    member = _customer("firma@example.pl", world.segment)
+    outsider = _customer("dom@example.pl")
+    for user, admitted in ((AnonymousUser(), False), (outsider, False), (member, True)):
+        ids = set(viewable_pages(Page.objects.live(), user).values_list("pk", flat=True))
+        assert world.public_version.pk in ids
+        assert (private <= ids) is admitted
+        assert not (private & ids) or admitted
