@@ -30,7 +30,7 @@ S = Request.Status
 def locked(request: Request) -> Request:
     """The request re-read under a row lock: concurrent changes wait for each other."""
     return (
-        Request.objects.select_for_update()
+        Request.objects.select_for_update(of=("self",))
         .select_related("request_type__calendar", "customer")
         .get(pk=request.pk)
     )

@@ -69,7 +69,7 @@ def check_deadlines(now: datetime | None = None) -> dict[str, int]:
 def _lock(pk: int) -> Request | None:
     """The request under its row lock; None when another worker holds it (it handles it)."""
     return (
-        Request.objects.select_for_update(skip_locked=True)
+        Request.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("request_type__calendar", "customer", "assignee", "team")
         .filter(pk=pk)
         .first()
