@@ -21,6 +21,7 @@ from customers import audit
 from customers.api import (
     ERROR_RESPONSES,
     PDF_RESPONSE,
+    UUID_PATTERN,
     CsvRenderer,
     ErrorSerializer,
     FileResponsesMixin,
@@ -133,7 +134,7 @@ class InvoiceViewSet(
     required_ability = Ability.VIEW_BILLING
     lookup_field = "public_id"
     lookup_url_kwarg = "invoice_id"
-    lookup_value_regex = "[0-9a-f-]{36}"
+    lookup_value_regex = UUID_PATTERN
     filterset_class = InvoiceFilter
     queryset = Invoice.objects.none()  # for the schema; requests use the gate below
 

@@ -27,3 +27,15 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )
+
+
+def page_not_found(request, exception):
+    """An unknown address under the API answers in the API's error shape, not as a page."""
+    from django.utils.translation import gettext as _
+    from django.views import defaults
+
+    if request.path.startswith("/api/v1/"):
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}, status=404
+        )
+    return defaults.page_not_found(request, exception)

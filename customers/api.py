@@ -12,6 +12,9 @@ from rest_framework.views import APIView, set_rollback
 from .gate import active_membership, memberships_of
 from .models import Ability, ServicePoint
 
+UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+"""A public id in a URL: anything else is not an object of ours (404), never a 500."""
+
 
 class HasCustomerAbility(permissions.BasePermission):
     """Signed in, acting through a membership whose role has the view's `required_ability`."""
@@ -56,7 +59,7 @@ class ServicePointViewSet(
     required_ability = Ability.VIEW_ACCOUNT
     lookup_field = "public_id"
     lookup_url_kwarg = "service_point_id"
-    lookup_value_regex = "[0-9a-f-]{36}"
+    lookup_value_regex = UUID_PATTERN
     filterset_fields = ["service_kind", "status"]
     queryset = ServicePoint.objects.none()  # for the schema; requests use the gate below
 

@@ -10,6 +10,7 @@ from . import audit
 from .api import (
     ERROR_RESPONSES,
     PDF_RESPONSE,
+    UUID_PATTERN,
     FileResponsesMixin,
     HasCustomerAbility,
     MembershipSerializer,
@@ -38,7 +39,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
     serializer_class = MembershipSerializer
     permission_classes = [permissions.IsAuthenticated]
     lookup_url_kwarg = "customer_id"
-    lookup_value_regex = "[0-9a-f-]{36}"
+    lookup_value_regex = UUID_PATTERN
     pagination_class = None
     queryset = Membership.objects.none()  # for the schema; the actions read the gate
 
@@ -108,7 +109,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     required_ability = Ability.VIEW_CONTRACTS
     lookup_field = "public_id"
     lookup_url_kwarg = "contract_id"
-    lookup_value_regex = "[0-9a-f-]{36}"
+    lookup_value_regex = UUID_PATTERN
     filterset_fields = ["kind", "status"]
     queryset = Contract.objects.none()  # for the schema; requests use the gate below
 
@@ -136,7 +137,7 @@ class ContractDocumentViewSet(
     required_ability = Ability.VIEW_CONTRACTS
     lookup_field = "public_id"
     lookup_url_kwarg = "document_id"
-    lookup_value_regex = "[0-9a-f-]{36}"
+    lookup_value_regex = UUID_PATTERN
     queryset = ContractDocument.objects.none()
 
     def get_queryset(self):

@@ -7,11 +7,11 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .api import HasCustomerAbility
+from .api import UUID_PATTERN, HasCustomerAbility
 from .inbox_services import body_html, mark_delivered, mark_read, unread, with_receipt
 from .models import Ability, InboxMessage
 
-UUID_REGEX = "[0-9a-f-]{36}"
+UUID_REGEX = UUID_PATTERN
 
 
 class InboxMessageSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 """The customer REST API for the user's notification settings: the grid, the phone, the consent."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -69,12 +70,20 @@ def grid(form: NotificationSettingsForm) -> dict:
     }
 
 
+class OneObjectSchema(AutoSchema):
+    """The settings are one object per user, though the router serves them as a list."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class NotificationSettingsViewSet(ViewSet):
     """The signed-in user's own choices: which notices by e-mail or SMS, phone, offers consent."""
 
     permission_classes = [HasCustomerAbility]
     required_ability = Ability.VIEW_ACCOUNT
     serializer_class = SettingsSerializer
+    schema = OneObjectSchema()
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):

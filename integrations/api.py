@@ -6,6 +6,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from customers.api import UUID_PATTERN
+
 from .importer import KINDS
 from .models import ImportRun
 
@@ -70,7 +72,7 @@ class ImportRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, views
     parser_classes = [MultiPartParser, FormParser]
     lookup_field = "public_id"
     lookup_url_kwarg = "import_id"
-    lookup_value_regex = "[0-9a-f-]{36}"
+    lookup_value_regex = UUID_PATTERN
     queryset = ImportRun.objects.select_related("started_by")
 
     def create(self, request, *args, **kwargs):

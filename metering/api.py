@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from customers.api import HasCustomerAbility
+from customers.api import UUID_PATTERN, HasCustomerAbility
 from customers.models import Ability, ServicePoint
 
 from .forms import ReadingForm
@@ -24,7 +24,7 @@ from .reports import service_point_reports
 from .services import field_name, submit_readings
 from .windows import self_reading_at
 
-UUID_REGEX = "[0-9a-f-]{36}"
+UUID_REGEX = UUID_PATTERN
 
 
 class RegisterSerializer(serializers.Serializer):

@@ -16,14 +16,14 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from customers.api import HasCustomerAbility
+from customers.api import UUID_PATTERN, HasCustomerAbility
 from customers.models import Ability
 
 from . import services, workflow
 from .forms import RatingForm, ReopenForm, ReplyForm, RequestForm
 from .models import Attachment, Event, Message, Request, RequestType
 
-UUID_REGEX = "[0-9a-f-]{36}"
+UUID_REGEX = UUID_PATTERN
 S = Request.Status
 
 
