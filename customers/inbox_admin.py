@@ -6,7 +6,6 @@ customers is never put into one page. "Send" and "Receipts" are admin views of t
 """
 
 import re
-import zipfile
 
 from django import forms
 from django.contrib import messages
@@ -24,7 +23,6 @@ from django.utils.functional import cached_property
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
@@ -38,6 +36,8 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSet,
 )
 
+from documents.uploads import check_upload
+
 from .inbox_services import audience_users, not_read_by, receipt_counts, send_message
 from .models import Customer, InboxMessage
 
@@ -46,106 +46,11 @@ permission_policy = ModelPermissionPolicy(InboxMessage)
 # Attachments
 
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # what an office document may unpack to (no zip bombs)
-ATTACHMENT_TYPES = {
-    ".pdf": ("application/pdf", b"%PDF-"),
-    ".jpg": ("image/jpeg", b"\xff\xd8\xff"),
-    ".jpeg": ("image/jpeg", b"\xff\xd8\xff"),
-    ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
-    ".docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        b"PK\x03\x04",
-    ),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
-    ".odt": ("application/vnd.oasis.opendocument.text", b"PK\x03\x04"),
-    ".ods": ("application/vnd.oasis.opendocument.spreadsheet", b"PK\x03\x04"),
-    ".txt": ("text/plain", b""),
-    ".csv": ("text/csv", b""),
-}
-ACTIVE_CONTENT = re.compile(
-    rb"<(?:script|html|svg|iframe)[\s/>]|javascript:|<!doctype\s+html", re.IGNORECASE
-)
-SCAN_CHUNK = 64 * 1024
-
-
 def check_attachment(upload) -> tuple[str, str]:
-    """(a safe file name, the content type) of a file staff attach, or ValidationError.
-
-    The same rules as the service desk's uploads (servicedesk/uploads.py), which this floor
-    may not import: an allowed extension whose content matches it, at most 10 MB, nothing a
-    browser would run.
-    """
-    name = re.sub(r"[\x00-\x1f\x7f/\\]", "", (upload.name or "").rsplit("/", 1)[-1]).strip()
-    name = name[-200:] or "attachment"
-    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    if extension not in ATTACHMENT_TYPES:
-        raise ValidationError(
-            _("%(name)s: files of this type cannot be attached. Allowed: %(allowed)s."),
-            code="type_not_allowed",
-            params={"name": name, "allowed": ", ".join(ATTACHMENT_TYPES)},
-        )
-    content_type, magic = ATTACHMENT_TYPES[extension]
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(
-            _("%(name)s is larger than %(limit)d MB."),
-            code="too_large",
-            params={"name": name, "limit": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
-        )
-    if upload.size == 0:
-        raise ValidationError(
-            _("%(name)s: the file is empty."), code="empty", params={"name": name}
-        )
-    upload.seek(0)
-    head, tail = b"", b""
-    while chunk := upload.read(SCAN_CHUNK):
-        head = head or chunk[:16]
-        if ACTIVE_CONTENT.search(tail + chunk):
-            upload.seek(0)
-            raise ValidationError(
-                _("%(name)s: the file contains web page code and cannot be attached."),
-                code="active_content",
-                params={"name": name},
-            )
-        tail = chunk[-16:]
-    upload.seek(0)
-    if not head.startswith(magic) or not _content_matches(upload, content_type):
-        upload.seek(0)
-        raise ValidationError(
-            _("%(name)s: the content of the file does not match its extension."),
-            code="content_mismatch",
-            params={"name": name},
-        )
-    upload.seek(0)
-    return name, content_type
-
-
-def _content_matches(upload, content_type: str) -> bool:
-    try:
-        if content_type.startswith("image/"):
-            with Image.open(upload) as image:
-                image.verify()
-            return True
-        if content_type.startswith("application/vnd."):
-            with zipfile.ZipFile(upload) as archive:
-                unpacked = sum(member.file_size for member in archive.infolist())
-                return unpacked <= MAX_UNPACKED_BYTES and archive.testzip() is None
-        if content_type.startswith("text/"):
-            data = upload.read()
-            return b"\x00" not in data and _decodes(data)
-    except Exception:  # Pillow and zipfile report damage through many exception types.
-        return False
-    return True
-
-
-def _decodes(data: bytes) -> bool:
-    for encoding in ("utf-8-sig", "cp1250"):
-        try:
-            data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return True
-    return False
+    """(a safe file name, the content type) of a file staff attach, or ValidationError:
+    the same checks as every upload (documents.uploads)."""
+    checked = check_upload(upload)
+    return checked.name, checked.content_type
 
 
 class AttachmentForm(WagtailAdminModelForm):

@@ -28,7 +28,7 @@ from .deadlines import SlaState, sla_counts, sla_filter, sla_state
 from .forms import MultipleFileField
 from .models import Attachment, Event, Priority, Request, RequestType
 from .sla import format_business_duration
-from .views import _answers, deadline_context
+from .views import answers_of, deadline_context
 
 PERMISSION = "servicedesk.change_request"
 PAGE_SIZE = 50
@@ -324,7 +324,7 @@ def request_detail(http_request, pk):
             "thread": req.messages.select_related("author").prefetch_related("attachments"),
             "request_files": req.attachments.filter(message__isnull=True),
             "events": _history(req.events.select_related("actor")),
-            "answers": _answers(req),
+            "answers": answers_of(req),
             "order_lines": req.order_lines.all(),
             "first_response_left": _left(req, req.first_response_left),
             "resolution_left": _left(req, req.resolution_left),

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import ServicePoint
+from documents.uploads import MAX_FILES, check_upload, check_uploads
 
 from .models import CatalogueItem, FormField, RequestType
-from .uploads import MAX_FILES, check_upload, check_uploads
 
 K = FormField.Kind
 

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 
 from customers import audit
 from customers.models import AuditEvent, Membership
+from documents.uploads import CheckedUpload, check_uploads
 from notifications.events import emit
 from notifications.models import Category
 from notifications.services import notify, send_email
 
 from . import workflow
 from .models import Attachment, Event, Message, OrderLine, Request, RequestType
-from .uploads import CheckedUpload, check_uploads
 
 S = Request.Status
 

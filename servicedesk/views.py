@@ -149,7 +149,7 @@ class RequestDetailView(DeskMixin, TemplateView):
             reopen_form=kwargs.get("reopen_form") or ReopenForm(),
             rating_form=kwargs.get("rating_form") or RatingForm(),
             order_lines=request.order_lines.all(),
-            answers=_answers(request),
+            answers=answers_of(request),
             **deadline_context(request, now),
         )
         return context
@@ -163,7 +163,7 @@ def _labelled(events) -> list:
     return events
 
 
-def _answers(request: Request) -> list[tuple[str, object]]:
+def answers_of(request: Request) -> list[tuple[str, object]]:
     """The form answers with their labels, in the type's order, for reading back."""
     answers = []
     for spec in request.request_type.fields.all():

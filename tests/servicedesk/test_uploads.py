@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from servicedesk import uploads
-from servicedesk.uploads import (
+from documents import uploads
+from documents.uploads import (
     CSV,
     DOCX,
     JPEG,
