@@ -33,7 +33,7 @@ def run_import(run_id: int) -> None:
 
     try:
         with run.file.open("rb") as stream:
-            report = import_file(run.kind, stream, partial=run.partial, run=run, progress=progress)
+            report = import_file(run.kind, stream, partial=run.partial, progress=progress)
     except (ImportRefused, OSError) as error:
         run.status = ImportRun.Status.FAILED
         run.errors = [{"row": None, "column": "", "message": str(error)}]

@@ -56,16 +56,19 @@ class Column:
     example: str = ""
     note: str = ""
     references: type | None = None
+    file: bool = False
     model: type | None = dataclasses.field(default=None, repr=False)
 
     def model_field(self) -> models.Field | None:
-        if self.model is None or self.references is not None:
+        if self.model is None or self.references is not None or self.file:
             return None
         return self.model._meta.get_field(self.field or self.name)
 
     def format_description(self) -> str:
         if self.references is not None:
             return f"external_id ({self.references._meta.verbose_name})"
+        if self.file:
+            return "PDF file name (in the ZIP or the file's folder)"
         model_field = self.model_field()
         if model_field is None:
             return self.note
@@ -87,7 +90,7 @@ class Column:
             value = value.strip()
         if value is None:
             value = ""
-        if self.references is not None:
+        if self.references is not None or self.file:
             return str(value) if value != "" else None
         model_field = self.model_field()
         if isinstance(model_field, models.BooleanField):

@@ -1,12 +1,15 @@
 """The import itself: read, validate per chunk, write per chunk, all or nothing."""
 
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .files import AttachedFiles, FolderFiles, ZipFiles, data_member, is_zip
 from .kinds import KINDS, Record
 from .reading import ImportRefused, open_binary, read_rows
 
@@ -72,7 +75,7 @@ def import_file(
     *,
     partial: bool = False,
     dry_run: bool = False,
-    run=None,
+    files: AttachedFiles | None = None,
     progress: Callable[[int], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> Report:
@@ -81,6 +84,8 @@ def import_file(
     Without `partial` one invalid row writes nothing (the import is one transaction);
     with it, the valid rows are written and the report lists the others. Importing the
     same file twice changes nothing the second time: unchanged rows are not saved.
+    A ZIP holds the data file and the PDFs its records name; a file given by path finds
+    them in its folder unless `files` says where.
     """
     if kind not in KINDS:
         raise ImportRefused(
@@ -89,10 +94,13 @@ def import_file(
     spec = KINDS[kind]()
     report = Report(kind=kind, dry_run=dry_run, partial=partial)
     binary, name = open_binary(path_or_file)
+    if files is None and isinstance(path_or_file, str | Path):
+        files = FolderFiles(Path(path_or_file).parent)
     try:
         with transaction.atomic():
             try:
-                _run(spec, binary, name, report, partial, progress, chunk_size)
+                data, name, spec.files = _unpack(binary, name, files or AttachedFiles())
+                _run(spec, data, name, report, partial, progress, chunk_size)
             except ImportRefused as refusal:
                 report.refused = str(refusal)
             if not report.ok or dry_run:
@@ -107,6 +115,26 @@ def import_file(
     if report.refused:
         report.created = report.updated = report.unchanged = 0
     return report
+
+
+def _unpack(binary, name: str, files: AttachedFiles):
+    """The data stream, its name and the attached files: a ZIP brings its own."""
+    head = binary.peek(4)[:4] if hasattr(binary, "peek") else b""
+    if not head and hasattr(binary, "seek"):
+        head = binary.read(4)
+        binary.seek(0)
+    if not is_zip(head):
+        return binary, name, files
+    try:
+        archive = zipfile.ZipFile(binary)
+    except zipfile.BadZipFile as error:
+        raise ImportRefused(_("The ZIP file cannot be read: %s") % error) from error
+    member = data_member(archive)
+    if member is None:
+        raise ImportRefused(
+            _("The ZIP must hold exactly one data file (.csv or .jsonl) next to the PDFs.")
+        )
+    return archive.open(member), member.filename, ZipFiles(archive)
 
 
 def _run(spec, binary, name, report, partial, progress, chunk_size) -> None:

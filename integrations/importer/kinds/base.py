@@ -1,0 +1,210 @@
+"""A kind of ERP record: its columns, how its rows are checked and written (upsert by
+external_id)."""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..columns import Column
+from ..files import AttachedFiles
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+    def __str__(self) -> str:
+        if self.column:
+            return _("row %(row)s, column %(column)s: %(message)s") % self.as_dict()
+        return _("row %(row)s: %(message)s") % self.as_dict()
+
+
+@dataclass
+class Record:
+    """One ERP record: the rows it came from, its cleaned values and its problems."""
+
+    row: int
+    external_id: str
+    values: dict = field(default_factory=dict)
+    lines: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+    def fail(self, column: str, message: str, row: int | None = None) -> None:
+        self.errors.append(RowError(row or self.row, column, str(message)))
+
+
+class Kind:
+    """A flat kind: one row is one record, each column one field of `model`."""
+
+    name = ""
+    model: Any = None
+    columns: list[Column] = []
+    unique_fields: tuple[str, ...] = ()
+    touch_on_update: tuple[str, ...] = ()
+    files: AttachedFiles = AttachedFiles()
+
+    def __init__(self):
+        for column in self.columns:
+            column.model = self.model
+        self.by_name = {column.name: column for column in self.columns}
+
+    # -- the file --
+    def check_columns(self, columns: list[str]) -> list[str]:
+        """Problems with the header: missing required and unknown columns, named."""
+        problems = []
+        missing = [c.name for c in self.columns if c.required and c.name not in columns]
+        unknown = [c for c in columns if c not in self.by_name and c not in self.extra_keys()]
+        if missing:
+            problems.append(_("missing required columns: %s") % ", ".join(missing))
+        if unknown:
+            problems.append(_("unknown columns: %s") % ", ".join(unknown))
+        return problems
+
+    def extra_keys(self) -> set[str]:
+        return set()
+
+    def records(self, rows: Iterable[tuple[int, dict]]) -> Iterator[Record]:
+        for number, row in rows:
+            yield self.clean_row(number, row)
+
+    def clean_row(self, number: int, row: dict, columns: list[Column] | None = None) -> Record:
+        record = Record(row=number, external_id=str(row.get("external_id") or "").strip())
+        for column in columns or self.columns:
+            raw = row.get(column.name)
+            if column.required and (raw is None or str(raw).strip() == ""):
+                record.fail(column.name, _("required"), number)
+                continue
+            if raw is None and column.name not in row:
+                continue
+            try:
+                record.values[column.field or column.name] = column.clean(raw)
+            except ValidationError as error:
+                record.fail(column.name, "; ".join(error.messages), number)
+        return record
+
+    # -- one chunk --
+    def resolve(self, records: list[Record]) -> None:
+        """Turn external_id references into foreign keys; one query per referenced model."""
+        for column in self.columns:
+            if column.references is None:
+                continue
+            name = column.field or column.name
+            wanted = {r.values[name] for r in records if r.values.get(name)}
+            found = dict(
+                column.references.objects.filter(external_id__in=wanted).values_list(
+                    "external_id", "pk"
+                )
+            )
+            for record in records:
+                key = record.values.pop(name, None)
+                if key is None:
+                    if name in record.values or column.name in self.by_name:
+                        record.values[f"{name}_id"] = None
+                    continue
+                if key not in found:
+                    record.fail(column.name, _("no record with external_id %s") % key)
+                else:
+                    record.values[f"{name}_id"] = found[key]
+        self.check_files(records)
+
+    def check_files(self, records: list[Record]) -> None:
+        """Each named PDF present and a PDF: the value becomes an AttachedFile."""
+        for column in self.columns:
+            if not column.file:
+                continue
+            name = column.field or column.name
+            for record in records:
+                if not record.values.get(name):
+                    continue
+                try:
+                    record.values[name] = self.files.check_pdf(record.values[name])
+                except ValidationError as error:
+                    record.values.pop(name)
+                    record.fail(column.name, "; ".join(error.messages))
+
+    def check_unique(self, records: list[Record], existing: dict) -> None:
+        """Unique fields (a number, a code) taken by another record in the database."""
+        for unique in self.unique_fields:
+            values = {r.values.get(unique) for r in records if r.values.get(unique)}
+            taken = self.model.objects.filter(**{f"{unique}__in": values}).values_list(
+                unique, "external_id"
+            )
+            owner = dict(taken)
+            for record in records:
+                value = record.values.get(unique)
+                if value in owner and owner[value] != record.external_id:
+                    record.fail(unique, _("%s is already used by another record") % value)
+
+    def fetch_existing(self, keys: list[str]) -> dict:
+        return {obj.external_id: obj for obj in self.model.objects.filter(external_id__in=keys)}
+
+    def write(self, records: list[Record], existing: dict) -> tuple[int, int, int]:
+        """Create new, update changed, leave unchanged alone; (created, updated, unchanged)."""
+        to_create, to_update, unchanged, changed_fields = [], [], 0, set()
+        updated = 0
+        file_fields = [c.field or c.name for c in self.columns if c.file]
+        for record in records:
+            attached = {
+                name: record.values.pop(name) for name in file_fields if name in record.values
+            }
+            obj = existing.get(record.external_id)
+            if obj is None:
+                obj = self.model(**record.values)
+                self.attach(obj, attached)
+                to_create.append(obj)
+                continue
+            changed = [k for k, v in record.values.items() if getattr(obj, k) != v]
+            changed += self.attach(obj, attached)
+            other = self.other_changes(record, obj)
+            if not changed and not other:
+                unchanged += 1
+                continue
+            updated += 1
+            if not changed:
+                continue
+            for key in changed:
+                if key in record.values:
+                    setattr(obj, key, record.values[key])
+            for key in self.touch_on_update:
+                setattr(obj, key, timezone.now())
+            changed_fields.update(changed)
+            to_update.append(obj)
+        if to_create:
+            self.model.objects.bulk_create(to_create)
+        if to_update:
+            self.model.objects.bulk_update(
+                to_update, sorted(changed_fields | set(self.touch_on_update))
+            )
+        self.after_write(records, existing, to_create)
+        return len(to_create), updated, unchanged
+
+    def attach(self, obj, attached: dict) -> list[str]:
+        """Point the object's file fields at their PDFs; the names of those that changed."""
+        changed = []
+        for name, value in attached.items():
+            field_file = getattr(obj, name)
+            if value is None:
+                if field_file:
+                    field_file.name = ""
+                    changed.append(name)
+                continue
+            folder = str(obj._meta.get_field(name).upload_to).strip("/")
+            if self.files.save_pdf(value, field_file, folder):
+                changed.append(name)
+        return changed
+
+    def other_changes(self, record: Record, obj) -> bool:
+        """Changes beyond the record's own fields (an invoice's lines)."""
+        return False
+
+    def after_write(self, records, existing, created) -> None:
+        pass

@@ -1,0 +1,195 @@
+"""Invoices (with lines) and payments."""
+
+from django.utils.translation import gettext as _
+
+from billing.models import Invoice, InvoiceLine, Payment
+from billing.models.invoices import ZERO
+from customers.models import Customer, ServicePoint
+
+from ..columns import Column
+from .base import Kind, Record
+
+LINE_COLUMNS = [
+    Column("line_position", True, field="position", example="1"),
+    Column("line_description", True, field="description", example="Energia czynna"),
+    Column("line_quantity", True, field="quantity", example="120,5"),
+    Column("line_unit", True, field="unit", example="kWh"),
+    Column("line_unit_net_price", True, field="unit_net_price", example="0,6500"),
+    Column("line_vat_rate", True, field="vat_rate", example="23"),
+    Column("line_net", True, field="net", example="78,33"),
+    Column("line_vat", True, field="vat", example="18,02"),
+    Column("line_gross", True, field="gross", example="96,35"),
+]
+LINE_FIELDS = [column.field for column in LINE_COLUMNS]
+
+
+class InvoiceKind(Kind):
+    """An invoice with its lines: CSV repeats the invoice columns on each line's row (the
+    rows of one invoice follow each other); JSON Lines gives a `lines` array of objects
+    whose keys are the line columns without the `line_` prefix."""
+
+    name = "invoices"
+    model = Invoice
+    unique_fields = ("number",)
+    columns = [
+        Column("external_id", True, example="FV-2025-000001"),
+        Column("number", True, example="FV/2025/01/0001"),
+        Column("customer", True, references=Customer, example="K-000123"),
+        Column("service_point", references=ServicePoint, example="PP-0001"),
+        Column("kind", example="vat"),
+        Column("issue_date", True, example="2025-01-31"),
+        Column("sale_date", True, example="2025-01-31"),
+        Column("due_date", True, example="2025-02-14"),
+        Column("currency", example="PLN"),
+        Column("net_total", True, example="78,33"),
+        Column("vat_total", True, example="18,02"),
+        Column("gross_total", True, example="96,35"),
+        Column("split_payment", example="0"),
+        Column("ksef_number", example=""),
+        Column("pdf", field="erp_pdf", file=True, example="pdf/FV-2025-000001.pdf"),
+    ]
+    line_columns = LINE_COLUMNS
+
+    def __init__(self):
+        super().__init__()
+        for column in self.line_columns:
+            column.model = InvoiceLine
+        self.line_by_name = {c.name: c for c in self.line_columns}
+
+    def extra_keys(self) -> set[str]:
+        return set(self.line_by_name) | {"lines"}
+
+    def check_columns(self, columns):
+        problems = super().check_columns(columns)
+        if "lines" not in columns:
+            missing = [c.name for c in self.line_columns if c.name not in columns]
+            if missing:
+                problems.append(_("missing required columns: %s") % ", ".join(missing))
+        return problems
+
+    def records(self, rows):
+        current = None
+        for number, row in rows:
+            if "lines" in row:
+                record = self.clean_row(number, row)
+                lines = row.get("lines")
+                if not isinstance(lines, list) or not lines:
+                    record.fail("lines", _("an invoice needs at least one line"))
+                else:
+                    for line in lines:
+                        if not isinstance(line, dict):
+                            record.fail("lines", _("a line is an object"))
+                            continue
+                        self._add_line(record, number, {f"line_{k}": v for k, v in line.items()})
+                yield self._checked(record)
+                continue
+            key = str(row.get("external_id") or "").strip()
+            if current is None or key != current.external_id:
+                if current is not None:
+                    yield self._checked(current)
+                current = self.clean_row(number, row)
+                current.first_row = row
+            else:
+                header_differs = [
+                    c.name for c in self.columns if row.get(c.name) != current.first_row.get(c.name)
+                ]
+                for name in header_differs:
+                    current.fail(name, _("differs from the invoice's first row"), number)
+            self._add_line(current, number, row)
+        if current is not None:
+            yield self._checked(current)
+
+    def _add_line(self, record: Record, number: int, row: dict) -> None:
+        line = self.clean_row(number, row, self.line_columns)
+        record.errors.extend(line.errors)
+        if not line.errors:
+            record.lines.append(line.values)
+
+    def _checked(self, record: Record) -> Record:
+        """The lines must add up to the header; nothing is corrected silently."""
+        if record.errors:
+            return record
+        positions = [line["position"] for line in record.lines]
+        if len(set(positions)) != len(positions):
+            record.fail(
+                "line_position", _("invoice %s repeats a line position") % record.values["number"]
+            )
+        problems = []
+        for line in record.lines:
+            if line["net"] + line["vat"] != line["gross"]:
+                problems.append(
+                    f"line {line['position']}: net {line['net']} + VAT {line['vat']} "
+                    f"!= gross {line['gross']}"
+                )
+        for name in ("net", "vat", "gross"):
+            total = sum((line[name] for line in record.lines), ZERO)
+            header = record.values[f"{name}_total"]
+            if total != header:
+                problems.append(f"{name}: lines sum to {total}, the invoice says {header}")
+        if problems:
+            record.fail(
+                "",
+                _("invoice %(number)s: the lines do not add up to the header (%(problems)s)")
+                % {"number": record.values["number"], "problems": "; ".join(problems)},
+            )
+        return record
+
+    def fetch_existing(self, keys):
+        existing = super().fetch_existing(keys)
+        lines: dict = {}
+        for line in InvoiceLine.objects.filter(invoice__in=existing.values()).values(
+            "invoice_id", *LINE_FIELDS
+        ):
+            lines.setdefault(line.pop("invoice_id"), []).append(line)
+        for invoice in existing.values():
+            invoice.imported_lines = sorted(
+                lines.get(invoice.pk, []), key=lambda line: line["position"]
+            )
+        return existing
+
+    def other_changes(self, record, obj):
+        record.lines.sort(key=lambda line: line["position"])
+        return obj.imported_lines != record.lines
+
+    def after_write(self, records, existing, created):
+        by_key = {obj.external_id: obj for obj in created}
+        replace = []
+        for record in records:
+            if record.external_id in by_key:
+                replace.append((by_key[record.external_id], record))
+                continue
+            invoice = existing[record.external_id]
+            if invoice.imported_lines != record.lines:
+                replace.append((invoice, record))
+        stale = [invoice.pk for invoice, _record in replace if invoice.external_id in existing]
+        if stale:
+            InvoiceLine.objects.filter(invoice_id__in=stale).delete()
+        InvoiceLine.objects.bulk_create(
+            [
+                InvoiceLine(invoice=invoice, **line)
+                for invoice, record in replace
+                for line in record.lines
+            ]
+        )
+
+
+class PaymentKind(Kind):
+    """A payment the ERP booked; the portal allocates it to open items after the import."""
+
+    name = "payments"
+    model = Payment
+    columns = [
+        Column("external_id", True, example="WB-2025-000001"),
+        Column("customer", True, references=Customer, example="K-000123"),
+        Column("amount", True, example="96,35"),
+        Column("received_on", True, example="2025-02-10"),
+        Column("kind", example="transfer"),
+        Column("title", example="FV/2025/01/0001"),
+        Column("named_invoice", references=Invoice, example="FV-2025-000001"),
+    ]
+
+    def after_write(self, records, existing, created):
+        from billing.services import apply_credit
+
+        for customer in Customer.objects.filter(pk__in={p.customer_id for p in created}):
+            apply_credit(customer)
