@@ -1,4 +1,5 @@
-"""Owners invite people to use the portal for their customer, with a role."""
+"""Owners invite people to use the portal for their customer, with a role; the company
+does the same through the ERP import (no inviting user then)."""
 
 import hashlib
 import hmac
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import send_email
+from notifications.services import absolute_url, send_email
 
 from .models import Customer, Invitation, Membership, ServicePoint, User
 
@@ -31,10 +32,16 @@ def invite(
     email: str,
     role: str,
     service_points: list[ServicePoint],
-    invited_by: User,
-    base_url: str,
+    invited_by: User | None,
+    base_url: str | None = None,
+    external_id: str | None = None,
 ) -> Invitation:
-    """Make the invitation and e-mail its link; an earlier pending one to the address ends."""
+    """Make the invitation and e-mail its link; an earlier pending one to the address ends.
+
+    Without `invited_by` the company invites (the e-mail says so). The e-mail leaves
+    through the outbox, so only if the caller's transaction commits. `external_id` is the
+    ERP's key, carried to the membership on acceptance.
+    """
     email = email.strip().lower()
     if Membership.objects.active().filter(customer=customer, user__email__iexact=email).exists():
         raise InvitationError(
@@ -52,6 +59,7 @@ def invite(
         token_hash=_hash(token),
         invited_by=invited_by,
         expires_at=now + timedelta(days=Invitation.VALID_DAYS),
+        external_id=external_id or "",
     )
     invitation.service_points.set(service_points)
     send_email(
@@ -60,10 +68,15 @@ def invite(
         {
             "invitation": invitation,
             "inviter": invited_by,
-            "url": base_url + reverse("customer:accept_invitation", args=[token]),
+            "url": _link(reverse("customer:accept_invitation", args=[token]), base_url),
         },
     )
     return invitation
+
+
+def _link(path: str, base_url: str | None) -> str:
+    """A link for the e-mail: from the request's address, or the site's own without one."""
+    return base_url + path if base_url else absolute_url(path)
 
 
 def find_pending(token: str) -> Invitation | None:
@@ -96,6 +109,11 @@ def accept(invitation: Invitation, user: User) -> Membership:
         },
     )
     membership.service_points.set(invitation.service_points.all())
+    if invitation.external_id and membership.external_id != invitation.external_id:
+        # The ERP record now names this member; a member it named before loses the key.
+        Membership.objects.filter(external_id=invitation.external_id).update(external_id=None)
+        membership.external_id = invitation.external_id
+        membership.save(update_fields=["external_id"])
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership

@@ -103,6 +103,14 @@ class Membership(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    external_id = models.CharField(
+        _("ERP key"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("The ERP's record of this access; set by the import."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -117,6 +125,11 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.customer} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        super().clean()
+        # An empty key saved from a form is no key: many members have none.
+        self.external_id = self.external_id or None
 
     @property
     def abilities(self) -> frozenset[str]:
@@ -149,7 +162,8 @@ class InvitationQuerySet(models.QuerySet):
 
 
 class Invitation(models.Model):
-    """An owner's invitation for someone to use the portal for the customer, with a role.
+    """An invitation for someone to use the portal for the customer, with a role: from an
+    owner, or from the company itself (an ERP import; `invited_by` is empty then).
 
     The link in the e-mail carries a random token; only its hash is stored.
     """
@@ -177,6 +191,9 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Not unique: one ERP record may be invited again (renewed, changed), the older
+    # invitations staying as history. Acceptance carries the key to the membership.
+    external_id = models.CharField(_("ERP key"), max_length=64, blank=True, db_index=True)
 
     objects = InvitationQuerySet.as_manager()
 

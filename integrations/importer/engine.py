@@ -4,7 +4,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -134,7 +134,8 @@ def _unpack(binary, name: str, files: AttachedFiles):
         raise ImportRefused(
             _("The ZIP must hold exactly one data file (.csv or .jsonl) next to the PDFs.")
         )
-    return archive.open(member), member.filename, ZipFiles(archive)
+    folder = str(PurePosixPath(member.filename.replace("\\", "/")).parent)
+    return archive.open(member), member.filename, ZipFiles(archive, folder)
 
 
 def _run(spec, binary, name, report, partial, progress, chunk_size) -> None:
@@ -153,21 +154,27 @@ def _run(spec, binary, name, report, partial, progress, chunk_size) -> None:
         _check_keys(chunk, seen)
         valid = [record for record in chunk if not record.errors]
         spec.resolve(valid)
-        keys = [record.external_id for record in valid if not record.errors]
-        existing = spec.fetch_existing(keys)
-        spec.check_unique([r for r in valid if not r.errors], existing)
+        valid = [record for record in valid if not record.errors]
+        fast = spec.can_write_fast(valid)
+        existing = {} if fast else spec.fetch_existing([record.external_id for record in valid])
+        spec.check_unique(valid, existing)
         valid = [record for record in chunk if not record.errors]
         for record in chunk:
             if record.errors and len(report.errors) < MAX_ERRORS:
                 report.errors.extend(record.errors[: MAX_ERRORS - len(report.errors)])
         report.records += len(chunk)
         if valid and (partial or not report.errors):
-            created, updated, unchanged = spec.write(valid, existing)
+            if fast:
+                created, updated, unchanged = spec.write_fast(valid)
+            else:
+                created, updated, unchanged = spec.write(valid, existing)
             report.created += created
             report.updated += updated
             report.unchanged += unchanged
         if progress is not None:
             progress(report.rows)
+    if partial or not report.errors:
+        spec.finish()
 
 
 def _check_keys(chunk: list[Record], seen: set[str]) -> None:

@@ -81,6 +81,11 @@ def _safe_name(name: str) -> str:
     return str(path)
 
 
+def _normal(name: str) -> str:
+    """A member name as written by any zip tool: `./a/b.pdf`, `a\\b.pdf` and `a/b.pdf` alike."""
+    return str(PurePosixPath(name.replace("\\", "/")))
+
+
 class FolderFiles(AttachedFiles):
     """The PDFs lie in a folder (the import file's, or one given on the command line)."""
 
@@ -99,12 +104,16 @@ class FolderFiles(AttachedFiles):
 class ZipFiles(AttachedFiles):
     """The PDFs came in the same ZIP as the data file."""
 
-    def __init__(self, archive: zipfile.ZipFile):
+    def __init__(self, archive: zipfile.ZipFile, folder: str = ""):
         self.archive = archive
-        self.members = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+        self.folder = PurePosixPath(folder)
+        self.members = {
+            _normal(info.filename): info for info in archive.infolist() if not info.is_dir()
+        }
 
     def read(self, name: str) -> bytes:
-        info = self.members.get(name)
+        """`name` is relative to the data file's folder inside the ZIP."""
+        info = self.members.get(_normal(str(self.folder / name)))
         if info is None:
             raise self._missing(name)
         if info.file_size > MAX_PDF_BYTES:

@@ -1,11 +1,12 @@
 """The kinds of ERP records the portal imports, by the name the command and the API use."""
 
+from . import access, billing, contracts, customers, metering
 from .base import Kind, Record, RowError
-from .billing import InvoiceKind, PaymentKind
-from .customers import CustomerKind, ServicePointKind
 
 KINDS: dict[str, type[Kind]] = {
-    kind.name: kind for kind in (CustomerKind, ServicePointKind, InvoiceKind, PaymentKind)
+    kind.name: kind
+    for module in (customers, access, billing, contracts, metering)
+    for kind in module.KINDS_HERE
 }
 
 __all__ = ["KINDS", "Kind", "Record", "RowError"]

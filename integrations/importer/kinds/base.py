@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import upsert
 from ..columns import Column
 from ..files import AttachedFiles
 
@@ -51,6 +52,9 @@ class Kind:
     unique_fields: tuple[str, ...] = ()
     touch_on_update: tuple[str, ...] = ()
     files: AttachedFiles = AttachedFiles()
+    # May PostgreSQL upsert a chunk without loading it (see upsert.py)? Only where writing
+    # is nothing but the record's own fields (after_upsert covers what follows).
+    fast_path = False
 
     def __init__(self):
         for column in self.columns:
@@ -105,10 +109,11 @@ class Kind:
                 )
             )
             for record in records:
-                key = record.values.pop(name, None)
+                if name not in record.values:
+                    continue  # the file has no such column: the stored link stays
+                key = record.values.pop(name)
                 if key is None:
-                    if name in record.values or column.name in self.by_name:
-                        record.values[f"{name}_id"] = None
+                    record.values[f"{name}_id"] = None
                     continue
                 if key not in found:
                     record.fail(column.name, _("no record with external_id %s") % key)
@@ -132,7 +137,7 @@ class Kind:
                     record.fail(column.name, "; ".join(error.messages))
 
     def check_unique(self, records: list[Record], existing: dict) -> None:
-        """Unique fields (a number, a code) taken by another record in the database."""
+        """Unique fields (a number, a code) taken by another record, stored or in the file."""
         for unique in self.unique_fields:
             values = {r.values.get(unique) for r in records if r.values.get(unique)}
             taken = self.model.objects.filter(**{f"{unique}__in": values}).values_list(
@@ -141,8 +146,36 @@ class Kind:
             owner = dict(taken)
             for record in records:
                 value = record.values.get(unique)
+                if not value:
+                    continue
                 if value in owner and owner[value] != record.external_id:
                     record.fail(unique, _("%s is already used by another record") % value)
+                owner.setdefault(value, record.external_id)
+
+    def can_write_fast(self, records: list[Record]) -> bool:
+        if not (self.fast_path and upsert.available()):
+            return False
+        files = [c.field or c.name for c in self.columns if c.file]
+        return not any(record.values.get(name) for record in records for name in files)
+
+    def write_fast(self, records: list[Record]) -> tuple[int, int, int]:
+        """The PostgreSQL path of write(): one COPY and one upsert per shape of record."""
+        shapes: dict[tuple, list[dict]] = {}
+        for record in records:
+            shapes.setdefault(tuple(sorted(record.values)), []).append(record.values)
+        created, updated = {}, set()
+        for rows in shapes.values():
+            new, changed = upsert.upsert(self.model, rows, touch=self.touch_on_update)
+            created.update(new)
+            updated |= changed
+        self.after_upsert(records, created)
+        return len(created), len(updated), len(records) - len(created) - len(updated)
+
+    def finish(self) -> None:
+        """After the last chunk is written (and before the import commits)."""
+
+    def after_upsert(self, records: list[Record], created: dict) -> None:
+        """What follows a fast write; `created` maps new records' external_id to pk."""
 
     def fetch_existing(self, keys: list[str]) -> dict:
         return {obj.external_id: obj for obj in self.model.objects.filter(external_id__in=keys)}

@@ -1,13 +1,51 @@
 """Invoices (with lines) and payments."""
 
+from django.db import connection
+from django.db.models import DecimalField, F, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.models.invoices import ZERO
+from billing.models.payments import MONEY
 from customers.models import Customer, ServicePoint
 
+from .. import upsert
 from ..columns import Column
 from .base import Kind, Record
+
+
+class SettlesCredit(Kind):
+    """New invoices or payments: credit waiting on the customers' accounts settles them
+    (billing.services.apply_credit), once per customer at the end of the import."""
+
+    def __init__(self):
+        super().__init__()
+        self.to_settle: set[int] = set()
+
+    def finish(self):
+        from billing.services import apply_credit
+
+        ids = sorted(self.to_settle)
+        for start in range(0, len(ids), 5000):
+            with_credit = customers_with_credit(ids[start : start + 5000])
+            for customer in Customer.objects.filter(pk__in=with_credit):
+                apply_credit(customer)
+
+
+def customers_with_credit(customer_ids: list[int]) -> set[int]:
+    """Which of these customers have a payment not yet fully allocated (one query)."""
+    allocated = Coalesce(
+        Sum("allocations__amount"), Value(ZERO), output_field=DecimalField(**MONEY)
+    )
+    return set(
+        Payment.objects.filter(customer_id__in=customer_ids)
+        .annotate(allocated=allocated)
+        .filter(allocated__lt=F("amount"))
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+
 
 LINE_COLUMNS = [
     Column("line_position", True, field="position", example="1"),
@@ -23,7 +61,7 @@ LINE_COLUMNS = [
 LINE_FIELDS = [column.field for column in LINE_COLUMNS]
 
 
-class InvoiceKind(Kind):
+class InvoiceKind(SettlesCredit):
     """An invoice with its lines: CSV repeats the invoice columns on each line's row (the
     rows of one invoice follow each other); JSON Lines gives a `lines` array of objects
     whose keys are the line columns without the `line_` prefix."""
@@ -151,7 +189,61 @@ class InvoiceKind(Kind):
         record.lines.sort(key=lambda line: line["position"])
         return obj.imported_lines != record.lines
 
+    fast_path = True
+
+    def write_fast(self, records):
+        """Headers upserted by PostgreSQL; lines compared per invoice and replaced if changed."""
+        headers = [record.values for record in records]
+        created, updated = {}, set()
+        shapes: dict[tuple, list[dict]] = {}
+        for values in headers:
+            shapes.setdefault(tuple(sorted(values)), []).append(values)
+        for rows in shapes.values():
+            new, changed = upsert.upsert(Invoice, rows)
+            created.update(new)
+            updated |= changed
+        ids = dict(
+            Invoice.objects.filter(external_id__in=[r.external_id for r in records]).values_list(
+                "external_id", "pk"
+            )
+        )
+        old_ids = [ids[r.external_id] for r in records if r.external_id not in created]
+        stored: dict[int, list[tuple]] = {}
+        for line in InvoiceLine.objects.filter(invoice_id__in=old_ids).values_list(
+            "invoice_id", *LINE_FIELDS
+        ):
+            stored.setdefault(line[0], []).append(line[1:])
+        rewrite, lines_changed = [], set()
+        for record in records:
+            invoice_id = ids[record.external_id]
+            lines = sorted(tuple(line[f] for f in LINE_FIELDS) for line in record.lines)
+            if record.external_id in created:
+                rewrite.append((invoice_id, lines))
+            elif sorted(stored.get(invoice_id, [])) != lines:
+                rewrite.append((invoice_id, lines))
+                lines_changed.add(record.external_id)
+        stale = [ids[key] for key in lines_changed]
+        if stale:
+            InvoiceLine.objects.filter(invoice_id__in=stale).delete()
+        fields = [InvoiceLine._meta.get_field(name) for name in LINE_FIELDS]
+        upsert.copy_rows(
+            InvoiceLine._meta.db_table,
+            ["invoice_id", *(field.column for field in fields)],
+            (
+                (
+                    invoice_id,
+                    *(f.get_db_prep_save(v, connection) for f, v in zip(fields, line, strict=True)),
+                )
+                for invoice_id, lines in rewrite
+                for line in lines
+            ),
+        )
+        changed = updated | lines_changed
+        self.to_settle.update(r.values["customer_id"] for r in records if r.external_id in created)
+        return len(created), len(changed), len(records) - len(created) - len(changed)
+
     def after_write(self, records, existing, created):
+        self.to_settle.update(invoice.customer_id for invoice in created)
         by_key = {obj.external_id: obj for obj in created}
         replace = []
         for record in records:
@@ -173,7 +265,7 @@ class InvoiceKind(Kind):
         )
 
 
-class PaymentKind(Kind):
+class PaymentKind(SettlesCredit):
     """A payment the ERP booked; the portal allocates it to open items after the import."""
 
     name = "payments"
@@ -188,8 +280,15 @@ class PaymentKind(Kind):
         Column("named_invoice", references=Invoice, example="FV-2025-000001"),
     ]
 
-    def after_write(self, records, existing, created):
-        from billing.services import apply_credit
+    fast_path = True
 
-        for customer in Customer.objects.filter(pk__in={p.customer_id for p in created}):
-            apply_credit(customer)
+    def after_write(self, records, existing, created):
+        self.to_settle.update(payment.customer_id for payment in created)
+
+    def after_upsert(self, records, created):
+        self.to_settle.update(
+            record.values["customer_id"] for record in records if record.external_id in created
+        )
+
+
+KINDS_HERE = (InvoiceKind, PaymentKind)

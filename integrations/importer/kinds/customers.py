@@ -10,6 +10,7 @@ class CustomerKind(Kind):
     name = "customers"
     model = Customer
     unique_fields = ("number",)
+    fast_path = True
     touch_on_update = ("updated_at",)
     columns = [
         Column("external_id", True, example="K-000123"),
@@ -38,6 +39,7 @@ class ServicePointKind(Kind):
     name = "service_points"
     model = ServicePoint
     unique_fields = ("code",)
+    fast_path = True
     columns = [
         Column("external_id", True, example="PP-0001"),
         Column("customer", True, references=Customer, example="K-000123"),
@@ -50,3 +52,6 @@ class ServicePointKind(Kind):
         Column("tariff", example="G11"),
         Column("status", example="active"),
     ]
+
+
+KINDS_HERE = (CustomerKind, ServicePointKind)
