@@ -31,6 +31,7 @@ class ImportRunSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
     partial = serializers.BooleanField(default=False)
     started_by = serializers.StringRelatedField(read_only=True)
+    rows_done = serializers.IntegerField(source="rows_read", read_only=True)
 
     class Meta:
         model = ImportRun

@@ -4,6 +4,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,21 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def progress_key(self) -> str:
+        return f"import-run:{self.pk}:rows"
+
+    def report_progress(self, rows: int) -> None:
+        """Rows read so far; kept in the cache because the import's transaction hides the
+        row itself from everyone else until it commits."""
+        cache.set(self.progress_key, rows, 24 * 3600)
+
+    @property
+    def rows_read(self) -> int:
+        if self.status == self.Status.RUNNING:
+            return cache.get(self.progress_key, self.rows_done)
+        return self.rows_done
 
 
 def new_secret() -> str:

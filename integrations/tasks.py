@@ -26,14 +26,13 @@ def run_import(run_id: int) -> None:
     if run is None:
         return
     ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING)
-
-    def progress(rows: int) -> None:
-        # Inside the import's transaction: visible to others once it commits (see docs).
-        ImportRun.objects.filter(pk=run.pk).update(rows_done=rows)
+    run.status = ImportRun.Status.RUNNING
 
     try:
         with run.file.open("rb") as stream:
-            report = import_file(run.kind, stream, partial=run.partial, progress=progress)
+            report = import_file(
+                run.kind, stream, partial=run.partial, progress=run.report_progress
+            )
     except (ImportRefused, OSError) as error:
         run.status = ImportRun.Status.FAILED
         run.errors = [{"row": None, "column": "", "message": str(error)}]

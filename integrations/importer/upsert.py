@@ -23,14 +23,43 @@ def _insert_fields(model, given: set[str]) -> list[models.Field]:
     ]
 
 
+# Values psycopg writes in COPY as they are; others go through the field's own preparation.
+NATIVE = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "DecimalField",
+    "EmailField",
+    "ForeignKey",
+    "IntegerField",
+    "OneToOneField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SlugField",
+    "SmallIntegerField",
+    "TextField",
+    "URLField",
+    "UUIDField",
+}
+
+
+def preparer(field):
+    """How one field's Python value becomes what COPY writes."""
+    if field.get_internal_type() in NATIVE:
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
 def _value(field, values: dict, now):
     if field.attname in values:
-        value = values[field.attname]
-    elif getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-        value = now
-    else:
-        value = field.get_default()
-    return field.get_db_prep_save(value, connection)
+        return values[field.attname]
+    if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+        return now
+    return field.get_default()
 
 
 def copy_rows(table: str, columns: list[str], rows) -> None:
@@ -69,7 +98,18 @@ def upsert(
             f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(meta.db_table)} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {quote(stage)}")
-    copy_rows(stage, columns, (tuple(_value(f, row, now) for f in fields) for row in rows))
+    prepare = [preparer(field) for field in fields]
+    copy_rows(
+        stage,
+        columns,
+        (
+            tuple(
+                value if prep is None or value is None else prep(value)
+                for prep, value in zip(prepare, (_value(f, row, now) for f in fields), strict=True)
+            )
+            for row in rows
+        ),
+    )
     updated_columns = [f.column for f in fields if f.attname in given and f.attname != key]
     touched = [meta.get_field(name).column for name in touch]
     assignments = ", ".join(

@@ -425,3 +425,16 @@ def test_a_zip_without_exactly_one_data_file_is_refused(points, files):
     report = import_file("invoices", zip_file(files))
     assert "exactly one data file" in report.refused
     assert Invoice.objects.count() == 0
+
+
+def test_pdfs_in_a_zipped_folder_are_found_relative_to_the_data_file(points):
+    files = {
+        "export/faktury.csv": invoice_rows(pdf_two="./pdf/F2.pdf"),
+        "export/pdf/F1.pdf": pdf("F1"),
+        "export/pdf/F2.pdf": pdf("F2"),
+    }
+    report = import_file("invoices", zip_file(files))
+    assert report.ok, report.error_lines()
+    assert counts(report) == (2, 0, 0)
+    with Invoice.objects.get(external_id="F2").erp_pdf.open("rb") as stored:
+        assert stored.read() == pdf("F2")

@@ -5,6 +5,8 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from billing.models import Invoice, InvoiceLine
 from customers.models import Customer, ServicePoint
@@ -221,3 +223,37 @@ def test_payments_are_allocated(service_point):
     report = import_file("payments", csv_file(text))
     assert report.ok, report.error_lines()
     assert Invoice.objects.get(external_id="F2").status() == Invoice.Status.PAID
+
+
+def test_two_records_of_one_file_cannot_share_a_number():
+    text = CUSTOMERS + "K3;100001;Ktoś Inny;;ul. Boczna 3;00-003;Gdańsk;0\n"
+    report = import_file("customers", csv_file(text))
+    assert not report.ok
+    assert [(e.row, e.column) for e in report.errors] == [(3, "number")]
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
+def test_postgresql_copies_and_upserts_instead_of_loading_the_records(service_point):
+    with CaptureQueriesContext(connection) as first:
+        report = import_file("invoices", csv_file(INVOICES))
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    statements = [query["sql"] for query in first.captured_queries]
+    upserts = [sql for sql in statements if "ON CONFLICT" in sql]
+    assert upserts and all('FROM "import_stage_' in sql for sql in upserts)
+    assert not any(sql.startswith('SELECT "billing_invoice"."id"') for sql in statements)
+    header_changed = INVOICES.replace("2025-02-14", "2025-02-28")
+    report = import_file("invoices", csv_file(header_changed))
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 0)
+    assert InvoiceLine.objects.count() == 3
+    assert Invoice.objects.filter(due_date="2025-02-28").count() == 2
+
+
+def test_progress_is_visible_while_the_import_runs():
+    from integrations.models import ImportRun
+
+    run = ImportRun.objects.create(kind="customers", file_name="k.csv")
+    run.report_progress(1500)
+    assert run.rows_read == 0
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING)
+    assert ImportRun.objects.get(pk=run.pk).rows_read == 1500

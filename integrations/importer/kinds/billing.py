@@ -1,6 +1,5 @@
 """Invoices (with lines) and payments."""
 
-from django.db import connection
 from django.db.models import DecimalField, F, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -229,14 +228,7 @@ class InvoiceKind(SettlesCredit):
         upsert.copy_rows(
             InvoiceLine._meta.db_table,
             ["invoice_id", *(field.column for field in fields)],
-            (
-                (
-                    invoice_id,
-                    *(f.get_db_prep_save(v, connection) for f, v in zip(fields, line, strict=True)),
-                )
-                for invoice_id, lines in rewrite
-                for line in lines
-            ),
+            ((invoice_id, *line) for invoice_id, lines in rewrite for line in lines),
         )
         changed = updated | lines_changed
         self.to_settle.update(r.values["customer_id"] for r in records if r.external_id in created)
