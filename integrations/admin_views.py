@@ -21,7 +21,9 @@ def may_import(user) -> bool:
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=[(k, k) for k in KINDS])
-    file = forms.FileField(label=gettext_lazy("File (CSV or JSON Lines, UTF-8)"))
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV or JSON Lines, UTF-8; or a ZIP with it and the PDFs)")
+    )
     partial = forms.BooleanField(
         label=gettext_lazy("Import the valid rows and list the others"), required=False
     )

@@ -28,7 +28,9 @@ class MayImport(BasePermission):
 class ImportRunSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     kind = serializers.ChoiceField(choices=[(k, k) for k in KINDS])
-    file = serializers.FileField(write_only=True)
+    file = serializers.FileField(
+        write_only=True, help_text=_("CSV or JSON Lines, UTF-8; or a ZIP with it and the PDFs")
+    )
     partial = serializers.BooleanField(default=False)
     started_by = serializers.StringRelatedField(read_only=True)
     rows_done = serializers.IntegerField(source="rows_read", read_only=True)
@@ -62,7 +64,6 @@ class ImportRunSerializer(serializers.ModelSerializer):
             "unchanged",
             "errors",
         ]
-        extra_kwargs = {"file": {"help_text": _("CSV or JSON Lines, UTF-8")}}
 
 
 class ImportRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.admin.widgets.button import Button
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from notifications.events import EVENTS
 from notifications.models import Channel, Delivery
@@ -47,10 +49,26 @@ class WebhookEndpointForm(WagtailAdminModelForm):
         return url
 
 
+class WebhookEndpointIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if self.request.user.has_perm(VIEW_PERMISSION):
+            buttons.append(
+                Button(
+                    _("Delivery log"),
+                    reverse("integrations_webhook_log", args=[instance.pk]),
+                    icon_name="list-ul",
+                    priority=5,
+                )
+            )
+        return buttons
+
+
 class WebhookEndpointViewSet(SnippetViewSet):
     """Where the portal tells the company's systems of events, signed with a secret."""
 
     model = WebhookEndpoint
+    index_view_class = WebhookEndpointIndexView
     icon = "link-external"
     menu_label = gettext_lazy("Webhooks")
     add_to_admin_menu = True

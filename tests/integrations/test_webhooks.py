@@ -362,6 +362,9 @@ def test_staff_add_an_endpoint_with_events_as_checkboxes(staff_client):
         reverse("wagtailsnippets_integrations_webhookendpoint:inspect", args=[endpoint.pk])
     )
     assert endpoint.secret.encode() in inspect.content
+    listing = staff_client.get(reverse("wagtailsnippets_integrations_webhookendpoint:list"))
+    log_url = reverse("integrations_webhook_log", args=[endpoint.pk])
+    assert f'href="{log_url}"'.encode() in listing.content
 
 
 def test_an_endpoint_without_events_or_with_a_bad_url_is_refused(staff_client):

@@ -1,8 +1,10 @@
-"""`manage.py erp_import KIND FILE [--partial] [--dry-run]`: import one ERP export."""
+"""`manage.py erp_import KIND FILE [--partial] [--dry-run] [--files DIR]`: import one ERP
+export."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.importer import KINDS, import_file
+from integrations.importer.files import FolderFiles
 
 
 class Command(BaseCommand):
@@ -13,9 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--partial", action="store_true", help="Import the valid rows.")
         parser.add_argument("--dry-run", action="store_true", help="Validate, write nothing.")
+        parser.add_argument(
+            "--files", help="Folder of the PDFs the records name (default: the file's folder)."
+        )
         parser.add_argument("--every", type=int, default=10000, help="Progress every N rows.")
 
-    def handle(self, *args, kind, file, partial, dry_run, every, **options):
+    def handle(self, *args, kind, file, partial, dry_run, every, files, **options):
         last = [0]
 
         def progress(rows: int) -> None:
@@ -25,7 +30,14 @@ class Command(BaseCommand):
                 self.stderr.flush()
 
         try:
-            report = import_file(kind, file, partial=partial, dry_run=dry_run, progress=progress)
+            report = import_file(
+                kind,
+                file,
+                partial=partial,
+                dry_run=dry_run,
+                progress=progress,
+                files=FolderFiles(files) if files else None,
+            )
         except FileNotFoundError as error:
             raise CommandError(str(error)) from error
         if last[0]:
