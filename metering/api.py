@@ -1,17 +1,27 @@
 """The customer REST API for meters: meters with registers, readings, submitting one, consumption."""
 
+import json
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiRequest,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -81,6 +91,26 @@ class SubmitReadingSerializer(serializers.Serializer):
     values = serializers.DictField(
         child=serializers.CharField(),
         help_text='One value per register code, e.g. {"1.8.0": "12345"}.',
+    )
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file part of a multipart body (the schema would otherwise call it a URL)."""
+
+
+class SubmitReadingWithPhotoSerializer(SubmitReadingSerializer):
+    """A reading with a photo of the meter's display, as multipart/form-data."""
+
+    # Only describes the body: the photo is checked by ReadingForm, as in the portal.
+
+    values = serializers.DictField(
+        child=serializers.CharField(),
+        help_text='The same object as in a JSON body, sent as a JSON text part: {"1.8.0": "12345"}.',
+    )
+    photo = UploadField(
+        required=False,
+        help_text="Optional photo of the meter's display: JPEG or PNG, up to 8 MB.",
     )
 
 
@@ -198,7 +228,12 @@ class MeterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         ],
         responses=ReadingSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        parser_classes=[JSONParser, MultiPartParser],
+    )
     def readings(self, request, meter_id=None):
         meter = self.get_meter()
         readings = (
@@ -213,15 +248,25 @@ class MeterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self.get_paginated_response(ReadingSerializer(page, many=True).data)
 
     @extend_schema(
-        summary="Submit a reading: one value per register code",
-        request=SubmitReadingSerializer,
+        summary="Submit a reading: one value per register code, and a photo if you like",
+        description=(
+            "Send JSON, or multipart/form-data to attach a photo of the meter's display: "
+            "`read_on`, `values` (the same JSON object as text) and an optional `photo` file."
+        ),
+        request={
+            "application/json": SubmitReadingSerializer,
+            "multipart/form-data": OpenApiRequest(
+                SubmitReadingWithPhotoSerializer,
+                encoding={"values": {"contentType": "application/json"}},
+            ),
+        },
         responses={201: SubmittedSerializer},
     )
     @readings.mapping.post
     def submit(self, request, meter_id=None):
         meter = self.get_meter()
         today = timezone.localdate()
-        payload = SubmitReadingSerializer(data=request.data)
+        payload = SubmitReadingSerializer(data=_submission(request))
         payload.is_valid(raise_exception=True)
         state = self_reading_at(meter.service_point, today)
         problem = window_message(meter, state, today)
@@ -239,9 +284,13 @@ class MeterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 "read_on": payload.validated_data["read_on"].isoformat(),
                 **{field_name(r): values.get(code, "") for code, r in registers.items()},
             },
+            request.FILES,
             meter=meter,
         )
-        if form.is_valid():
+        form.is_valid()
+        if "photo" in request.POST:  # a text part, e.g. the file's name instead of the file
+            form.add_error("photo", form.fields["photo"].error_messages["invalid"])
+        if not form.errors:
             try:
                 with transaction.atomic():
                     readings = submit_readings(
@@ -252,6 +301,7 @@ class MeterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                         window=state.state,
                         customer=meter.service_point.customer,
                         request=request,
+                        photo=form.cleaned_data.get("photo"),
                         today=today,
                     )
             except DjangoValidationError as error:
@@ -269,6 +319,21 @@ class MeterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             ).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+def _submission(request) -> dict:
+    """The body as the serializer reads it: a multipart `values` part is JSON text."""
+    if not isinstance(request.data, QueryDict):
+        return request.data
+    data = {name: request.POST[name] for name in ("read_on", "values") if name in request.POST}
+    if "values" in data:
+        try:
+            data["values"] = json.loads(data["values"])
+        except ValueError as error:
+            raise ValidationError(
+                {"values": [_('Send the values as a JSON object, e.g. {"1.8.0": "12345"}.')]}
+            ) from error
+    return data
 
 
 def _api_errors(form: ReadingForm, registers: dict) -> dict:
