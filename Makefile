@@ -45,9 +45,10 @@ lock:
 	$(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
-bench:
-	@echo "The benchmark harness is not built yet; see bench/README.md."
-	@exit 1
+# Load benchmark against PostgreSQL and Redis (needs wrk; see bench/README.md).
+# BENCH_SMOKE=1: 2000 customers, 3 s per run, fails on any error; BENCH_CUSTOMERS=N.
+bench: install
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3

@@ -42,7 +42,7 @@ app.conf.include = ["config.tasks"]
 app.autodiscover_tasks()
 
 # The filesystem broker and result store of the embedded mode need their folders first.
-if app.conf.broker_url.startswith("filesystem://"):
+if (app.conf.broker_url or "").startswith("filesystem://"):
     for folder in ("data_folder_in", "control_folder"):
         Path(app.conf.broker_transport_options[folder]).mkdir(parents=True, exist_ok=True)
 if (app.conf.result_backend or "").startswith("file://"):
