@@ -7,7 +7,8 @@ retries, re-publishing or reruns of a reminder happen.
 """
 
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -48,6 +49,30 @@ def channels_for(user, category: str) -> set[str]:
         return set(DEFAULT_CHANNELS[category])
     consent = category == Category.MARKETING and has_consent(user)
     return _chosen(category, user.notification_preferences.filter(category=category), consent)
+
+
+def channels_for_users(users: Sequence, category: str) -> dict[int, set[str]]:
+    """`channels_for` of many users at once (by user pk): their preferences in one query,
+    and for offers their consents in another."""
+    ids = [user.pk for user in users]
+    if category in ALWAYS_ON:
+        return {pk: set(DEFAULT_CHANNELS[category]) for pk in ids}
+    consents = _consents(ids) if category == Category.MARKETING else {}
+    preferences = defaultdict(list)
+    for preference in Preference.objects.filter(user_id__in=ids, category=category):
+        preferences[preference.user_id].append(preference)
+    return {pk: _chosen(category, preferences[pk], consents.get(pk, False)) for pk in ids}
+
+
+def _consents(user_ids: list[int], purpose: str = Category.MARKETING) -> dict[int, bool]:
+    """Whether the newest consent row of each user gives it (as `has_consent`)."""
+    latest: dict[int, bool] = {}
+    rows = Consent.objects.filter(user_id__in=user_ids, purpose=purpose).order_by(
+        "user_id", "-created_at", "-pk"
+    )
+    for user_id, given in rows.values_list("user_id", "given"):
+        latest.setdefault(user_id, given)
+    return latest
 
 
 def channel_choices(user) -> dict[str, set[str]]:
@@ -254,6 +279,84 @@ def notify(
         if delivery:
             deliveries.append(delivery)
     return deliveries
+
+
+def notify_many(
+    users: Sequence,
+    *,
+    category: str,
+    template: str,
+    context: dict,
+    key: str,
+    channels: set[str] | None = None,
+) -> list[int]:
+    """`notify` for many users and one notice whose context is the same for everyone.
+
+    Each user gets `f"{key}:{user.pk}:{channel}"`, the key `notify` would write with the
+    user's pk appended to `key`, by each channel they accept; preferences and consents
+    are read for all at once, and each text is rendered once per language and channel
+    (a notice that names its reader goes through `notify`). Returns the ids of the rows
+    written now; those told already are left out.
+    """
+    chosen = channels_for_users(users, category)
+    texts: dict[tuple[str, str], tuple[str, str]] = {}
+    deliveries = []
+    now = timezone.now()
+    for user in users:
+        wanted = chosen[user.pk] if channels is None else chosen[user.pk] & set(channels)
+        language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+        for channel in sorted(wanted):
+            to = _address(user, channel)
+            if not to:
+                continue
+            if (language, channel) not in texts:
+                texts[language, channel] = (
+                    ("", _sms_text(template, context, language))
+                    if channel == Channel.SMS
+                    else render(template, context, language)
+                )
+            subject, body = texts[language, channel]
+            deliveries.append(
+                Delivery(
+                    key=f"{key}:{user.pk}:{channel}",
+                    channel=channel,
+                    category=category,
+                    user=user,
+                    to=to,
+                    subject=subject[:300],
+                    body=body,
+                    not_before=earliest_send(channel, now),
+                )
+            )
+    return queue_many(deliveries)
+
+
+def queue_many(deliveries: Sequence[Delivery]) -> list[int]:
+    """Write the outbox rows whose key is not there yet, in one transaction, and send them
+    after the commit in batches (`deliver_batch`); returns the ids of the rows written.
+
+    A row another transaction writes at the same moment is skipped by the insert and may be
+    handed out by both: `deliver_batch` sends a row once however often it gets its id.
+    """
+    from .tasks import DELIVER_BATCH, deliver_batch
+
+    keys = [delivery.key for delivery in deliveries]
+    with transaction.atomic():
+        told = set(Delivery.objects.filter(key__in=keys).values_list("key", flat=True))
+        fresh = [delivery for delivery in deliveries if delivery.key not in told]
+        if not fresh:
+            return []
+        Delivery.objects.bulk_create(fresh, ignore_conflicts=True)
+        ids = list(
+            Delivery.objects.filter(
+                key__in=[delivery.key for delivery in fresh], status=Delivery.Status.PENDING
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for start in range(0, len(ids), DELIVER_BATCH):
+            deliver_batch.delay(ids[start : start + DELIVER_BATCH])
+    return ids
 
 
 def _sms_text(template: str, context: dict, language: str) -> str:

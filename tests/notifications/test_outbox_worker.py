@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from config.celery import app
 from notifications.models import Delivery
-from notifications.services import send_email
+from notifications.services import queue_many, send_email
 from notifications.tasks import flush_outbox
 from tests.integration.conftest import ROOT, _test_database_url, _wait_until_ready
 
@@ -155,3 +155,39 @@ def test_a_delivery_whose_cause_rolled_back_is_never_sent(outbox_worker, mail_di
     assert not Delivery.objects.filter(key__startswith="worker:rolled-back").exists()
     assert not (mail_dir / "rolled-back@example.pl.attempts").exists()
     assert list(Delivery.objects.values_list("key", "status")) == [("worker:after", "sent")]
+
+
+def test_a_batch_sends_its_rows_and_backs_off_the_failing_one(outbox_worker, mail_dir):
+    addresses = ["batch-1@example.pl", "flaky-batch@example.pl", "batch-2@example.pl"]
+    now = timezone.now()
+    with transaction.atomic():
+        ids = queue_many(
+            [
+                Delivery(
+                    key=f"worker:batch:{address}",
+                    channel="email",
+                    category="billing",
+                    to=address,
+                    subject=address,
+                    body="b",
+                    not_before=now,
+                )
+                for address in addresses
+            ]
+        )
+    assert len(ids) == 3
+
+    def settled():
+        rows = Delivery.objects.filter(pk__in=ids)
+        return rows.filter(status="sent").count() == 2 and rows.filter(attempts=1).count() == 3
+
+    wait_for(settled, outbox_worker)
+    flaky = Delivery.objects.get(to="flaky-batch@example.pl")
+    assert flaky.status == "pending" and flaky.not_before > timezone.now()
+    assert "451 try again later" in flaky.last_error
+    assert all((mail_dir / f"{a}.sent").exists() for a in addresses if a != flaky.to)
+
+    Delivery.objects.filter(pk=flaky.pk).update(not_before=timezone.now())
+    assert flush_outbox.delay().get(timeout=60) == 1
+    wait_for(lambda: Delivery.objects.filter(pk=flaky.pk, status="sent").exists(), outbox_worker)
+    assert Delivery.objects.get(pk=flaky.pk).attempts == 2
