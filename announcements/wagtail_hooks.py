@@ -28,21 +28,17 @@ def announcements_widget(request, membership):
         return None
     from .models import AnnouncementPage
 
-    announcements = list(
-        AnnouncementPage.objects.live()
-        .for_membership(membership)
-        .current()
-        .in_display_order()
-        .defer_streamfields()[:WIDGET_SIZE]
-    )
-    if not announcements:
-        return None
-    return Widget(
-        "announcements/widgets/announcements.html",
-        {"announcements": announcements},
-        order=5,
-        key="announcements",
-    )
+    def context():
+        announcements = list(
+            AnnouncementPage.objects.live()
+            .for_membership(membership)
+            .current()
+            .in_display_order()
+            .defer_streamfields()[:WIDGET_SIZE]
+        )
+        return {"announcements": announcements} if announcements else None
+
+    return Widget("announcements/widgets/announcements.html", context, order=5, key="announcements")
 
 
 @hooks.register("seed_demo", order=50)

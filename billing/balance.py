@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Sum, Value
+from django.db.models import CharField, DecimalField, F, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,33 +39,41 @@ class Balance:
 
 
 def balance_for(membership, on: date | None = None) -> Balance:
-    """The balance of the membership's customer as of `on`, in three queries."""
+    """The balance of the membership's customer as of `on`, in one query: the open invoices,
+    the unpaid instalments and the payments not yet spent, as rows of one UNION."""
     on = on or timezone.localdate()
+    money = DecimalField(max_digits=14, decimal_places=2)
+    kind = CharField(max_length=1)
     # Unpaid invoices, and corrective invoices that give money back (negative open amount).
-    invoice_rows = list(
+    invoices = (
         Invoice.objects.for_membership(membership)
         .payable()
         .with_paid()
         .exclude(open_amount__gt=-HALF_CENT, open_amount__lt=HALF_CENT)
-        .values_list("due_date", "open_amount")
+        .annotate(row=Value("i", output_field=kind))
+        .order_by()
+        .values_list("row", "due_date", "open_amount")
     )
-    instalment_rows = list(
+    instalments = (
         AdvanceInstalment.objects.for_membership(membership)
         .unpaid()
-        .values_list("due_date", "open_amount")
+        .annotate(row=Value("a", output_field=kind))
+        .order_by()
+        .values_list("row", "due_date", "open_amount")
     )
-    money = DecimalField(max_digits=14, decimal_places=2)
-    credit = (
+    credits = (
         Payment.objects.for_membership(membership)
         .annotate(allocated=Coalesce(Sum("allocations__amount"), Value(ZERO), output_field=money))
-        .aggregate(
-            total=Coalesce(
-                Sum(money_expression(F("amount") - F("allocated"))),
-                Value(ZERO),
-                output_field=money,
-            )
-        )["total"]
+        .annotate(left=money_expression(F("amount") - F("allocated")))
+        .filter(left__gte=HALF_CENT)
+        .annotate(row=Value("c", output_field=kind))
+        .order_by()
+        .values_list("row", "received_on", "left")
     )
+    rows = list(invoices.union(instalments, credits, all=True))
+    invoice_rows = [(due, amount) for row, due, amount in rows if row == "i"]
+    instalment_rows = [(due, amount) for row, due, amount in rows if row == "a"]
+    credit = sum((amount for row, _due, amount in rows if row == "c"), ZERO)
     # Exact to the grosz on every database (SQLite aggregates in floating point).
     invoice_rows = [(due, round_money(amount)) for due, amount in invoice_rows]
     instalment_rows = [(due, round_money(amount)) for due, amount in instalment_rows]

@@ -28,7 +28,7 @@ def balance_widget(request, membership):
         return None
     return Widget(
         "billing/widgets/balance.html",
-        {"balance": balance_for(membership), "can_pay": membership.can(Ability.PAY)},
+        lambda: {"balance": balance_for(membership), "can_pay": membership.can(Ability.PAY)},
         order=1,
         key="balance",
     )

@@ -9,6 +9,8 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from . import site_cache
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()
+        site_cache.connect_signals()

@@ -5,7 +5,8 @@ wagtail_hooks.py; the frame shows what the active membership's role may see.
 """
 
 import datetime
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -48,10 +49,21 @@ class MenuItem:
 
 @dataclass
 class Widget:
+    """A dashboard widget. Its `context` may be a function, called only when the dashboard
+    shows the widget, so that a widget the segment's layout leaves out costs nothing; the
+    function answers None when there is nothing to show."""
+
     template: str
-    context: dict = field(default_factory=dict)
+    context: dict | Callable[[], dict | None] = field(default_factory=dict)
     order: int = 100
     key: str = ""  # names the widget in a segment's dashboard layout
+
+    def loaded(self) -> "Widget | None":
+        """The widget with its context worked out; None when it has nothing to show."""
+        if not callable(self.context):
+            return self
+        context = self.context()
+        return None if context is None else replace(self, context=context)
 
 
 def menu_for(membership: Membership) -> list[MenuItem]:
@@ -92,11 +104,14 @@ def layout_for(membership: Membership) -> list[str] | None:
 
 def widgets_for(request, membership: Membership) -> list[Widget]:
     """The dashboard's widgets: a segment's layout (its widgets only, in its order), else all
-    in the rooms' order. A widget the role may not see is None from its room and never shown."""
+    in the rooms' order. A widget the role may not see is None from its room and never shown;
+    only the widgets shown load their data."""
     widgets = [fn(request, membership) for fn in hooks.get_hooks("customer_dashboard_widgets")]
     widgets = [w for w in widgets if w is not None]
     layout = layout_for(membership)
     if layout is None:
-        return sorted(widgets, key=lambda w: w.order)
-    position = {key: index for index, key in enumerate(dict.fromkeys(layout))}
-    return sorted((w for w in widgets if w.key in position), key=lambda w: position[w.key])
+        widgets = sorted(widgets, key=lambda w: w.order)
+    else:
+        position = {key: index for index, key in enumerate(dict.fromkeys(layout))}
+        widgets = sorted((w for w in widgets if w.key in position), key=lambda w: position[w.key])
+    return [w for w in (widget.loaded() for widget in widgets) if w is not None]

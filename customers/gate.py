@@ -8,21 +8,41 @@ simply not found.
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
 
-from .models import Ability, Membership
+from . import site_cache
+from .models import Ability, Membership, Segment
 
 
 def memberships_of(user) -> list[Membership]:
-    """The user's active memberships, customers loaded, in a stable order."""
+    """The user's active memberships in a stable order, in one query: customers and their
+    account managers loaded, and on each `limited_to_points` (only some service points) and
+    `requires_two_factor` (a segment of the customer asks for a second factor)."""
     if not user.is_authenticated:
         return []
     return list(
         Membership.objects.active()
         .filter(user=user)
-        .select_related("customer")
+        .select_related("customer", "customer__account_manager")
+        .annotate(
+            limited_to_points=Exists(
+                Membership.service_points.through.objects.filter(membership_id=OuterRef("pk"))
+            ),
+            requires_two_factor=Exists(
+                Segment.objects.filter(customers=OuterRef("customer_id"), requires_two_factor=True)
+            ),
+        )
         .order_by("customer__name", "customer__number")
     )
+
+
+def request_memberships(request) -> list[Membership]:
+    """`memberships_of` the request's user, looked up once per request (the two-factor
+    middleware and the gate both ask)."""
+    if not hasattr(request, "_user_memberships"):
+        request._user_memberships = memberships_of(request.user)
+    return request._user_memberships
 
 
 def active_membership(request) -> Membership | None:
@@ -36,7 +56,7 @@ def active_membership(request) -> Membership | None:
         request.customer_memberships = []
         request._active_membership = read_only_membership(request, viewed)
         return request._active_membership
-    memberships = memberships_of(request.user)
+    memberships = request_memberships(request)
     chosen = next(
         (m for m in memberships if m.customer_id == request.user.active_customer_id), None
     ) or (memberships[0] if memberships else None)
@@ -48,7 +68,7 @@ def active_membership(request) -> Membership | None:
 def switch_customer(request, customer_public_id) -> Membership | None:
     """Make another of the user's customers the active one; None if it is not theirs."""
     membership = next(
-        (m for m in memberships_of(request.user) if m.customer.public_id == customer_public_id),
+        (m for m in request_memberships(request) if m.customer.public_id == customer_public_id),
         None,
     )
     if membership is not None:
@@ -67,6 +87,7 @@ class CustomerAreaMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         membership = active_membership(request)
+        site_cache.prime(request)
         if membership is None:
             return TemplateResponse(request, "customers/no_customer.html", status=403)
         if not membership.can(self.required_ability):

@@ -13,7 +13,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .area import KNOWN_WIDGETS, SEARCH_RESULTS_PER_KIND, SearchResult, Widget
-from .models import Ability, Contract, DashboardLayout, InboxMessage, User
+from .models import Ability, Contract, DashboardLayout, InboxMessage
 
 
 class DashboardLayoutItemForm(WagtailAdminModelForm):
@@ -56,21 +56,16 @@ register_snippet(DashboardLayoutViewSet)
 @hooks.register("customer_dashboard_widgets")
 def account_manager_widget(request, membership):
     """Who looks after the customer at the company, for customers that have someone."""
-    manager_id = membership.customer.account_manager_id
-    if manager_id is None:
+    if membership.customer.account_manager_id is None:
         return None
-    manager = (
-        User.objects.filter(pk=manager_id, is_active=True)
-        .only("first_name", "last_name", "email", "mobile_phone")
-        .first()
-    )
-    if manager is None:
-        return None
+
+    def context():
+        # The gate loads the manager with the customer; elsewhere this is one query.
+        manager = membership.customer.account_manager
+        return {"manager": manager} if manager.is_active else None
+
     return Widget(
-        "customers/widgets/account_manager.html",
-        {"manager": manager},
-        order=90,
-        key="account_manager",
+        "customers/widgets/account_manager.html", context, order=90, key="account_manager"
     )
 
 

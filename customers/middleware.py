@@ -8,15 +8,20 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from .gate import request_memberships
 from .models import Membership
 
 SESSION_LOGIN_TIME = "okienko_login_time"
+SESSION_RENEWED = "okienko_renewed"
 
 
 class SessionLimitsMiddleware:
-    """Ends a session that began more than SESSION_ABSOLUTE_TIMEOUT ago, active or not.
+    """Ends a session that began more than SESSION_ABSOLUTE_TIMEOUT ago, active or not,
+    and renews the idle limit (the session's age) of a signed-in user's session.
 
-    The idle limit is the session cookie's age, renewed on every request.
+    The renewal is written at most once per SESSION_RENEW_AFTER seconds instead of on
+    every request (a database write and a cache write each time): the idle limit is then
+    exact to within that much, and most requests write nothing.
     """
 
     def __init__(self, get_response):
@@ -24,21 +29,30 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated:
+            now = time.time()
             started = request.session.get(SESSION_LOGIN_TIME)
             if started is None:
-                request.session[SESSION_LOGIN_TIME] = time.time()
-            elif time.time() - started > settings.SESSION_ABSOLUTE_TIMEOUT:
+                request.session[SESSION_LOGIN_TIME] = now
+            elif now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
                 logout(request)
                 return redirect(
                     f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.path})}"
                 )
+            renewed = request.session.get(SESSION_RENEWED, 0)
+            if now - renewed >= settings.SESSION_RENEW_AFTER:
+                request.session[SESSION_RENEWED] = now
         return self.get_response(request)
 
 
-def requires_two_factor(user) -> bool:
-    """Staff always; customers' users when a segment of one of their customers says so."""
+def requires_two_factor(user, memberships: list[Membership] | None = None) -> bool:
+    """Staff always; customers' users when a segment of one of their customers says so.
+
+    `memberships` from the gate (`request_memberships`) answer it without a query of its own.
+    """
     if user.is_staff or user.is_superuser:
         return True
+    if memberships is not None:
+        return any(m.requires_two_factor for m in memberships)
     return (
         Membership.objects.active()
         .filter(user=user, customer__segments__requires_two_factor=True)
@@ -71,7 +85,7 @@ class TwoFactorRequiredMiddleware:
             user.is_authenticated
             and not user.is_verified()
             and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and requires_two_factor(user)
+            and requires_two_factor(user, request_memberships(request))
         ):
             if has_confirmed_device(user):
                 login_url = reverse("two_factor:login")

@@ -310,9 +310,9 @@ def unread_messages_widget(request, membership):
     latest = with_receipt(InboxMessage.objects.for_membership(membership), request.user)
     return Widget(
         "customers/inbox/widget.html",
-        {
+        lambda: {
             "messages": list(latest.order_by("-published_at", "-pk")[:3]),
-            "unread": unread_count(request),
+            "unread": unread_count(request),  # shared with the header's badge
         },
         order=5,
         key="unread_messages",

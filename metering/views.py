@@ -26,7 +26,7 @@ from .forms import ReadingForm
 from .models import Meter, Reading
 from .reports import estimate, service_point_reports
 from .services import submit_readings
-from .windows import applicable_windows, self_reading_at
+from .windows import applicable_windows, segment_ids_of, self_reading_at
 
 FILE_NAMES = {
     "readings": pgettext_lazy("file name", "readings"),
@@ -102,7 +102,7 @@ class MeterListView(MeteringMixin, TemplateView):
         )
         reports = service_point_reports(points)
         windows = applicable_windows(points)
-        segment_ids = set(self.customer.segments.values_list("pk", flat=True))
+        segment_ids = segment_ids_of(self.customer)
         context["rows"] = [
             {
                 "point": point,
@@ -135,9 +135,15 @@ class MeterDetailView(MeteringMixin, TemplateView):
         )
         page = Paginator(readings, self.paginate_by).get_page(self.request.GET.get("page"))
         report = service_point_reports([meter.service_point])[meter.service_point_id]
+        # The report has loaded the meter's registers already.
+        registers = next(
+            [history.register for history in meter_report.registers]
+            for meter_report in report.meters
+            if meter_report.meter.pk == meter.pk
+        )
         context.update(
             meter=meter,
-            registers=list(meter.registers.all()),
+            registers=registers,
             page_obj=page,
             readings=page.object_list,
             is_paginated=page.has_other_pages(),

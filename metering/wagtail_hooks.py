@@ -23,9 +23,18 @@ def consumption_widget(request, membership):
     """The main service point's consumption this year against last, and a reading due."""
     if not membership.can(Ability.VIEW_TECHNICAL):
         return None
+    return Widget(
+        "metering/widgets/consumption.html",
+        lambda: _consumption_context(membership),
+        order=10,
+        key="consumption",
+    )
+
+
+def _consumption_context(membership) -> dict | None:
     from .reports import service_point_reports
     from .views import year_chart
-    from .windows import applicable_windows, self_reading_at
+    from .windows import applicable_windows, segment_ids_of, self_reading_at
 
     points = list(
         ServicePoint.objects.for_membership(membership)
@@ -37,7 +46,7 @@ def consumption_widget(request, membership):
         return None
     today = timezone.localdate()
     windows = applicable_windows(points)
-    segment_ids = set(membership.customer.segments.values_list("pk", flat=True))
+    segment_ids = segment_ids_of(membership.customer)
     states = [self_reading_at(p, today, windows, segment_ids) for p in points]
     # The main point: the first whose reading window is open, else the first.
     point, self_reading = next(
@@ -59,17 +68,12 @@ def consumption_widget(request, membership):
         due = [
             r.meter for r in report.meters if r.meter.is_installed(today) and r.meter.pk not in read
         ]
-    return Widget(
-        "metering/widgets/consumption.html",
-        {
-            "point": point,
-            "chart": year_chart(report, today.year, "chart-dashboard"),
-            "due": due,
-            "closes_on": self_reading.state.closes_on if self_reading.is_open else None,
-        },
-        order=10,
-        key="consumption",
-    )
+    return {
+        "point": point,
+        "chart": year_chart(report, today.year, "chart-dashboard"),
+        "due": due,
+        "closes_on": self_reading.state.closes_on if self_reading.is_open else None,
+    }
 
 
 @hooks.register("seed_demo", order=30)

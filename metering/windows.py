@@ -83,10 +83,30 @@ def applicable_windows(service_points) -> list[ReadingWindow]:
     )
 
 
-def may_self_read(window: ReadingWindow, customer_segment_ids: set[int]) -> bool:
-    """A window without segments is for everyone; else the customer must be in one of them."""
+def may_self_read(window: ReadingWindow, customer_segment_ids) -> bool:
+    """A window without segments is for everyone; else the customer must be in one of them.
+
+    `customer_segment_ids` is a set, or a function giving it, asked only when the window
+    names segments (most do not, and then the customer's segments cost no query)."""
     allowed = {segment.pk for segment in window.segments.all()}
-    return not allowed or bool(allowed & customer_segment_ids)
+    if not allowed:
+        return True
+    if callable(customer_segment_ids):
+        customer_segment_ids = customer_segment_ids()
+    return bool(allowed & customer_segment_ids)
+
+
+def segment_ids_of(customer):
+    """The customer's segment ids, as a function for `self_reading_at`: looked up once, when
+    a window asks."""
+    found = []
+
+    def segment_ids() -> set[int]:
+        if not found:
+            found.append(set(customer.segments.values_list("pk", flat=True)))
+        return found[0]
+
+    return segment_ids
 
 
 @dataclass(frozen=True)
@@ -107,7 +127,7 @@ def self_reading_at(service_point, today: date, windows=None, segment_ids=None) 
     if window is None:
         return SelfReading(None, False, None)
     if segment_ids is None:
-        segment_ids = set(service_point.customer.segments.values_list("pk", flat=True))
+        segment_ids = segment_ids_of(service_point.customer)
     if not may_self_read(window, segment_ids):
         return SelfReading(window, False, None)
     return SelfReading(window, True, state_on(window, today))

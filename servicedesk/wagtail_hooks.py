@@ -22,13 +22,12 @@ def servicedesk_menu_items():
 def open_requests_widget(request, membership):
     if not membership.can(Ability.FILE_REQUESTS):
         return None
-    requests = Request.objects.for_membership(membership).open().order_by("-created_at")
-    return Widget(
-        "servicedesk/widgets/open_requests.html",
-        {"requests": list(requests[:3]), "count": requests.count()},
-        order=15,
-        key="open_requests",
-    )
+
+    def context():
+        requests = Request.objects.for_membership(membership).open().order_by("-created_at")
+        return {"requests": list(requests[:3]), "count": requests.count()}
+
+    return Widget("servicedesk/widgets/open_requests.html", context, order=15, key="open_requests")
 
 
 @hooks.register("seed_demo", order=40)

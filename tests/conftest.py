@@ -301,3 +301,47 @@ def staff_client(admin_user):
     client = Client()
     verify_with_second_factor(client, admin_user)
     return client
+
+
+class RepeatedQueries(AssertionError):
+    """The same SQL, but for its values, ran more often than allowed: an N+1 pattern."""
+
+
+def sql_shape(sql: str) -> str:
+    """A statement with its values taken out: quoted strings, numbers and IN lists."""
+    import re
+
+    sql = re.sub(r"'(?:[^']|'')*'", "?", sql)
+    sql = re.sub(r"\b\d+(?:\.\d+)?\b", "?", sql)
+    return re.sub(r"\((?:\s*\?\s*,)*\s*\?\s*\)", "(?)", sql)
+
+
+@pytest.fixture
+def no_repeated_queries():
+    """A context manager that fails when one SQL shape runs more than `times` times inside it:
+
+    with no_repeated_queries(times=1) as captured:
+        client.get(url)
+    """
+    from collections import Counter
+    from contextlib import contextmanager
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextmanager
+    def check(times: int = 1):
+        with CaptureQueriesContext(connection) as captured:
+            yield captured
+        shapes = Counter(
+            sql_shape(q["sql"])
+            for q in captured.captured_queries
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+        )
+        repeated = {shape: n for shape, n in shapes.items() if n > times}
+        if repeated:
+            raise RepeatedQueries(
+                "\n\n".join(f"{n} times: {shape[:400]}" for shape, n in repeated.items())
+            )
+
+    return check

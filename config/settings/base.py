@@ -145,7 +145,8 @@ SESSION_ENGINE = (
 # Idle timeout: the session lasts this long after the last request. The absolute
 # limit since login is enforced by customers.middleware.SessionLimitsMiddleware.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle limit is renewed by the middleware at most this often (not on every request).
+SESSION_RENEW_AFTER = env.int("SESSION_RENEW_AFTER", default=60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
 
 # Identity: e-mail logins, Argon2, a second factor (django-two-factor-auth) that

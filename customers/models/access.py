@@ -142,7 +142,13 @@ class Membership(models.Model):
 
     @property
     def is_limited_to_service_points(self) -> bool:
-        return self.pk is not None and self.service_points.exists()
+        """Whether the membership reaches only some service points. The gate loads the answer
+        with the membership (`limited_to_points`); anywhere else it costs a query."""
+        if self.pk is None:
+            return False
+        if hasattr(self, "limited_to_points"):
+            return self.limited_to_points
+        return self.service_points.exists()
 
 
 class InvitationQuerySet(models.QuerySet):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from customers.middleware import SESSION_LOGIN_TIME
+from customers.middleware import SESSION_LOGIN_TIME, SESSION_RENEWED
 from customers.models import AuditEvent
 from tests.conftest import verify_with_second_factor
 from tests.factories import CustomerFactory, MembershipFactory, SegmentFactory, UserFactory
@@ -81,9 +81,22 @@ def test_login_without_csrf_token_changes_nothing(customer_user, home_page):
 
 
 def test_idle_session_expires_after_thirty_minutes(client, customer_user, home_page):
-    login(client, "jan@example.pl", PASSWORD)
-    response = client.get(reverse("customer:dashboard"))
+    response = login(client, "jan@example.pl", PASSWORD)
     assert response.cookies["sessionid"]["max-age"] == 30 * 60
+
+
+def test_activity_renews_the_idle_limit_at_most_once_a_minute(client, customer_user, home_page):
+    login(client, "jan@example.pl", PASSWORD)
+    client.get(reverse("customer:dashboard"))
+    quiet = client.get(reverse("customer:dashboard"))
+    assert "sessionid" not in quiet.cookies  # renewed a moment ago: nothing written
+    session = client.session
+    session[SESSION_RENEWED] = time.time() - 61
+    session.save()
+    renewed = client.get(reverse("customer:dashboard"))
+    assert renewed.status_code == 200
+    assert renewed.cookies["sessionid"]["max-age"] == 30 * 60
+    assert client.session[SESSION_RENEWED] > time.time() - 5
 
 
 def test_session_ends_twelve_hours_after_login_even_when_active(client, customer_user, home_page):
