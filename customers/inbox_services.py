@@ -8,6 +8,7 @@ customers are addressed) through the outbox, in batches. The key of each notice
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, When
@@ -114,6 +115,7 @@ def mark_read(message: InboxMessage, user) -> None:
     MessageReceipt.objects.filter(message=message, user=user, read_at__isnull=True).update(
         read_at=now
     )
+    forget_unread_counts(user)
 
 
 def unread(messages: QuerySet[InboxMessage], user) -> QuerySet[InboxMessage]:
@@ -156,8 +158,43 @@ def unread_count(request) -> int:
             )
             .values("customer_id")[:1]
         )
-    request._unread_messages = unread(messages_for_customer(customer), user).count()
+    if hasattr(request, "_active_membership"):
+        request._unread_messages = cached_unread_count(user, customer)
+    else:
+        request._unread_messages = unread(messages_for_customer(customer), user).count()
     return request._unread_messages
+
+
+UNREAD_TIMEOUT = 300
+"""Seconds a cached badge count may lag behind a change of the customer's audience (a new
+segment or address); a new message or a message read changes it at once."""
+
+
+def _unread_key(user_id: int, customer_id: int) -> str:
+    generations = cache.get_many(["inbox:generation", f"inbox:user:{user_id}"])
+    return (
+        f"inbox:unread:{user_id}:{customer_id}:{generations.get('inbox:generation', 0)}:"
+        f"{generations.get(f'inbox:user:{user_id}', 0)}"
+    )
+
+
+def cached_unread_count(user, customer_id: int) -> int:
+    """The badge's count from the cache: every page shows it, it rarely changes."""
+    key = _unread_key(user.pk, customer_id)
+    count = cache.get(key)
+    if count is None:
+        count = unread(messages_for_customer(customer_id), user).count()
+        cache.set(key, count, UNREAD_TIMEOUT)
+    return count
+
+
+def forget_unread_counts(user=None) -> None:
+    """A message was published, changed or removed (everyone's counts), or read (the user's)."""
+    key = f"inbox:user:{user.pk}" if user is not None else "inbox:generation"
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, None)
 
 
 def receipt_counts(message: InboxMessage) -> dict[str, int]:

@@ -2,13 +2,14 @@ import time
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from . import audit, stepup
 from .lockout import username_from_attempt
 from .middleware import SESSION_LOGIN_TIME
-from .models import AuditEvent, Customer, Membership, UserSession
+from .models import AuditEvent, Customer, InboxMessage, Membership, UserSession
 from .services import sync_segment_groups, sync_segment_groups_of_customer_members
 
 
@@ -95,6 +96,16 @@ def _second_factor_changed(device, change: str) -> None:
     )
 
 
+def audience_changed(**kwargs) -> None:
+    """A message published, changed or removed, or a customer's segments changed: the
+    cached unread counts are stale — now, and again after the commit, when a message's
+    lists of customers and segments have been saved too."""
+    from .inbox_services import forget_unread_counts
+
+    forget_unread_counts()
+    transaction.on_commit(forget_unread_counts)
+
+
 def register_signal_handlers() -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -106,6 +117,11 @@ def register_signal_handlers() -> None:
     user_locked_out.connect(locked_out, dispatch_uid="okienko_locked_out")
     post_save.connect(membership_changed, sender=Membership, dispatch_uid="membership_saved")
     post_delete.connect(membership_changed, sender=Membership, dispatch_uid="membership_deleted")
+    post_save.connect(audience_changed, sender=InboxMessage, dispatch_uid="inbox_message_saved")
+    post_delete.connect(audience_changed, sender=InboxMessage, dispatch_uid="inbox_message_gone")
+    m2m_changed.connect(
+        audience_changed, sender=Customer.segments.through, dispatch_uid="inbox_segments_changed"
+    )
     m2m_changed.connect(
         customer_segments_changed,
         sender=Customer.segments.through,

@@ -7,3 +7,8 @@ class HomeConfig(AppConfig):
 
     name = "home"
     verbose_name = _("Home and site pages")
+
+    def ready(self) -> None:
+        from . import menu
+
+        menu.connect_signals()

@@ -1,6 +1,8 @@
 from django import template
 from wagtail.models import Site
 
+from home.menu import menu_entries
+
 register = template.Library()
 
 
@@ -12,9 +14,9 @@ def main_menu(context):
     current = context.get("page")
     items = []
     if site:
-        root = site.root_page
-        for child in root.get_children().live().public().in_menu():
-            active = bool(current and current.path.startswith(child.path))
-            items.append({"page": child, "active": active})
-        items.insert(0, {"page": root, "active": bool(current and current.pk == root.pk)})
+        root, *children = menu_entries(site, request)
+        items.append({**root, "active": bool(current and current.pk == root["pk"])})
+        for child in children:
+            active = bool(current and current.path.startswith(child["path"]))
+            items.append({**child, "active": active})
     return {"items": items, "request": request}

@@ -250,7 +250,18 @@ def test_the_badge_costs_one_query_whatever_the_number_of_messages(client, owner
     many = inbox_queries()
     assert len(many) == len(few)
     badge_queries = [q for q in many if "COUNT(" in q["sql"] and "NOT EXISTS" in q["sql"]]
-    assert len(badge_queries) == 1
+    # Customer-area pages keep the count in the cache (the request before filled it).
+    assert len(badge_queries) == (1 if url == "/" else 0)
+
+
+def test_the_cached_badge_follows_new_and_read_messages(client, owner):
+    client.force_login(owner.user)
+    first = make_message(customers=[owner.customer])
+    assert badge(client.get(reverse("customer:dashboard")).content.decode()) == "1"
+    make_message(customers=[owner.customer])
+    assert badge(client.get(reverse("customer:dashboard")).content.decode()) == "2"
+    client.get(reverse("customer:message", args=[first.public_id]))
+    assert badge(client.get(reverse("customer:dashboard")).content.decode()) == "1"
 
 
 def test_the_home_page_of_an_anonymous_visitor_asks_nothing_about_messages(client, home_page):

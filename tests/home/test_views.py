@@ -41,6 +41,18 @@ def test_pages_marked_for_menus_are_in_the_main_menu(client, home_page):
     assert "Ukryta" not in html
 
 
+def test_the_cached_menu_follows_new_and_restricted_pages(client, home_page):
+    help_page = StandardPageFactory(
+        parent=home_page, title="Pomoc", slug="pomoc", show_in_menus=True
+    )
+    assert 'href="/pomoc/"' in client.get("/").content.decode()
+    StandardPageFactory(parent=home_page, title="Cennik", slug="cennik", show_in_menus=True)
+    html = client.get("/").content.decode()
+    assert 'href="/cennik/"' in html
+    PageViewRestriction.objects.create(page=help_page, restriction_type=PageViewRestriction.LOGIN)
+    assert 'href="/pomoc/"' not in client.get("/").content.decode()
+
+
 def test_search_finds_public_pages_and_never_private_ones(client, home_page):
     StandardPageFactory(parent=home_page, title="Taryfa dla gospodarstw", slug="taryfa")
     private = StandardPageFactory(parent=home_page, title="Taryfa VIP", slug="taryfa-vip")
