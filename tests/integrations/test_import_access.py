@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django.utils import translation
 
 from customers.models import Invitation, Membership, Shipment
 from integrations.importer import import_file
@@ -142,7 +143,8 @@ def test_a_point_of_another_customer_or_an_unknown_one_is_refused(world, capture
 
 def test_one_person_twice_for_a_customer_is_refused(world, capture):
     text = MEMBERS + "D4;K1;anna.serwis@example.pl;owner;\n"
-    report = run("memberships", text, capture)
+    with translation.override("en"):
+        report = run("memberships", text, capture)
     assert [(e.row, e.column) for e in report.errors] == [(4, "email")]
     assert "row 1" in report.errors[0].message
     assert Invitation.objects.count() == 0

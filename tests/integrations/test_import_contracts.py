@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from billing.models import AdvanceInstalment, Invoice, Payment
 from customers.models import Contract, ContractAcceptance, ContractDocument, ServicePoint
@@ -422,7 +423,8 @@ def test_a_bad_invoice_pdf_names_row_and_column_and_writes_nothing(points, tmp_p
     ],
 )
 def test_a_zip_without_exactly_one_data_file_is_refused(points, files):
-    report = import_file("invoices", zip_file(files))
+    with translation.override("en"):
+        report = import_file("invoices", zip_file(files))
     assert "exactly one data file" in report.refused
     assert Invoice.objects.count() == 0
 
