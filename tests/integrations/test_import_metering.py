@@ -143,6 +143,24 @@ def test_a_meter_without_registers_in_json_lines_is_refused(points):
     assert Meter.objects.count() == 0
 
 
+def test_unknown_register_keys_in_json_lines_are_refused(points):
+    record = {
+        "external_id": "G1",
+        "service_point": "P2",
+        "serial_number": "GAS-1",
+        "medium": "gas",
+        "unit": "m3",
+        "installed_on": "2024-03-01",
+        "registers": [{"code": "1", "name": "gaz", "zone": "x"}, "2"],
+    }
+    report = import_file("meters", jsonl(record))
+    assert [(e.column, e.message) for e in report.errors] == [
+        ("registers", "unknown register keys: zone"),
+        ("registers", "a register is an object with code and name"),
+    ]
+    assert Meter.objects.count() == 0
+
+
 def test_one_bad_meter_row_writes_nothing_and_names_row_and_column(points):
     bad = METERS.replace("W1;P2;WM-1;cold_water", "W1;P2;WM-1;lemonade")
     report = import_file("meters", data_file(bad))

@@ -211,6 +211,26 @@ def test_invoices_as_json_lines(service_point):
     assert Invoice.objects.get(external_id="F5").lines.get().net == Decimal("100.00")
 
 
+@pytest.mark.parametrize("lines", [[], "1 line", [{"position": 1}, "two"]])
+def test_json_invoice_lines_that_are_not_objects_are_refused(service_point, lines):
+    record = {
+        "external_id": "F6",
+        "number": "FV/6",
+        "customer": "K1",
+        "issue_date": "2025-01-31",
+        "sale_date": "2025-01-31",
+        "due_date": "2025-02-14",
+        "net_total": "0",
+        "vat_total": "0",
+        "gross_total": "0",
+        "lines": lines,
+    }
+    report = import_file("invoices", csv_file(json.dumps(record) + "\n", name="f.jsonl"))
+    assert not report.ok
+    assert "lines" in [error.column for error in report.errors]
+    assert not Invoice.objects.exists()
+
+
 def test_chunks_give_the_same_result(service_point):
     report = import_file("invoices", csv_file(INVOICES), chunk_size=1)
     assert report.created == 2

@@ -241,3 +241,101 @@ class Kind:
 
     def after_write(self, records, existing, created) -> None:
         pass
+
+
+class KindWithChildren(Kind):
+    """A record with child rows in `record.lines` (an invoice's lines, a meter's registers).
+
+    CSV repeats the record's columns on each child's row, the rows of one record following
+    each other; a row whose record columns differ from the record's first row is an error.
+    JSON Lines gives an array under `children_key` of objects whose keys are the child
+    columns without `child_prefix`.
+    """
+
+    child_model: Any = None
+    child_columns: list[Column] = []
+    children_key = ""
+    child_prefix = ""
+
+    def __init__(self):
+        super().__init__()
+        for column in self.child_columns:
+            column.model = self.child_model
+        self.child_by_name = {column.name: column for column in self.child_columns}
+
+    # Messages naming the kind ("an invoice needs at least one line").
+    def no_children_message(self) -> str:
+        raise NotImplementedError
+
+    def child_not_object_message(self) -> str:
+        raise NotImplementedError
+
+    def differs_message(self) -> str:
+        raise NotImplementedError
+
+    def extra_keys(self) -> set[str]:
+        return set(self.child_by_name) | {self.children_key}
+
+    def check_columns(self, columns: list[str]) -> list[str]:
+        problems = super().check_columns(columns)
+        if self.children_key not in columns:
+            missing = [c.name for c in self.child_columns if c.name not in columns]
+            if missing:
+                problems.append(_("missing required columns: %s") % ", ".join(missing))
+        return problems
+
+    def records(self, rows: Iterable[tuple[int, dict]]) -> Iterator[Record]:
+        current = None
+        for number, row in rows:
+            if self.children_key in row:
+                yield self.checked(self.json_record(number, row))
+                continue
+            key = str(row.get("external_id") or "").strip()
+            if current is None or key != current.external_id:
+                if current is not None:
+                    yield self.checked(current)
+                current = self.csv_record(number, row)
+            else:
+                for column in self.columns:
+                    if row.get(column.name) != current.first_row.get(column.name):
+                        current.fail(column.name, self.differs_message(), number)
+            self.add_child(current, number, row)
+        if current is not None:
+            yield self.checked(current)
+
+    def csv_record(self, number: int, row: dict) -> Record:
+        """The record of a CSV row that starts one; its children follow."""
+        record = self.clean_row(number, row)
+        record.first_row = row
+        return record
+
+    def json_record(self, number: int, row: dict, record: Record | None = None) -> Record:
+        """The record of a JSON line with its children (`record`: cleaned already)."""
+        record = record or self.clean_row(number, row)
+        children = row.get(self.children_key)
+        if not isinstance(children, list) or not children:
+            record.fail(self.children_key, self.no_children_message())
+            return record
+        for child in children:
+            if not isinstance(child, dict):
+                record.fail(self.children_key, self.child_not_object_message())
+                continue
+            self.check_child_keys(record, child)
+            self.add_child(record, number, {f"{self.child_prefix}{k}": v for k, v in child.items()})
+        return record
+
+    def check_child_keys(self, record: Record, child: dict) -> None:
+        """A JSON child's keys, checked where the kind asks for it."""
+
+    def add_child(self, record: Record, number: int, row: dict) -> None:
+        child = self.clean_row(number, row, self.child_columns)
+        record.errors.extend(child.errors)
+        if not child.errors:
+            record.lines.append(self.child_values(record, child.values))
+
+    def child_values(self, record: Record, values: dict) -> dict:
+        return values
+
+    def checked(self, record: Record) -> Record:
+        """What one record with its children must satisfy, before the database is asked."""
+        return record

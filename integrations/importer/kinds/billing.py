@@ -11,7 +11,7 @@ from customers.models import Customer, ServicePoint
 
 from .. import upsert
 from ..columns import Column
-from .base import Kind, Record
+from .base import Kind, KindWithChildren, Record
 
 
 class SettlesCredit(Kind):
@@ -60,7 +60,7 @@ LINE_COLUMNS = [
 LINE_FIELDS = [column.field for column in LINE_COLUMNS]
 
 
-class InvoiceKind(SettlesCredit):
+class InvoiceKind(SettlesCredit, KindWithChildren):
     """An invoice with its lines: CSV repeats the invoice columns on each line's row (the
     rows of one invoice follow each other); JSON Lines gives a `lines` array of objects
     whose keys are the line columns without the `line_` prefix."""
@@ -85,64 +85,21 @@ class InvoiceKind(SettlesCredit):
         Column("ksef_number", example=""),
         Column("pdf", field="erp_pdf", file=True, example="pdf/FV-2025-000001.pdf"),
     ]
-    line_columns = LINE_COLUMNS
+    child_model = InvoiceLine
+    child_columns = LINE_COLUMNS
+    children_key = "lines"
+    child_prefix = "line_"
 
-    def __init__(self):
-        super().__init__()
-        for column in self.line_columns:
-            column.model = InvoiceLine
-        self.line_by_name = {c.name: c for c in self.line_columns}
+    def no_children_message(self):
+        return _("an invoice needs at least one line")
 
-    def extra_keys(self) -> set[str]:
-        return set(self.line_by_name) | {"lines"}
+    def child_not_object_message(self):
+        return _("a line is an object")
 
-    def check_columns(self, columns):
-        problems = super().check_columns(columns)
-        if "lines" not in columns:
-            missing = [c.name for c in self.line_columns if c.name not in columns]
-            if missing:
-                problems.append(_("missing required columns: %s") % ", ".join(missing))
-        return problems
+    def differs_message(self):
+        return _("differs from the invoice's first row")
 
-    def records(self, rows):
-        current = None
-        for number, row in rows:
-            if "lines" in row:
-                record = self.clean_row(number, row)
-                lines = row.get("lines")
-                if not isinstance(lines, list) or not lines:
-                    record.fail("lines", _("an invoice needs at least one line"))
-                else:
-                    for line in lines:
-                        if not isinstance(line, dict):
-                            record.fail("lines", _("a line is an object"))
-                            continue
-                        self._add_line(record, number, {f"line_{k}": v for k, v in line.items()})
-                yield self._checked(record)
-                continue
-            key = str(row.get("external_id") or "").strip()
-            if current is None or key != current.external_id:
-                if current is not None:
-                    yield self._checked(current)
-                current = self.clean_row(number, row)
-                current.first_row = row
-            else:
-                header_differs = [
-                    c.name for c in self.columns if row.get(c.name) != current.first_row.get(c.name)
-                ]
-                for name in header_differs:
-                    current.fail(name, _("differs from the invoice's first row"), number)
-            self._add_line(current, number, row)
-        if current is not None:
-            yield self._checked(current)
-
-    def _add_line(self, record: Record, number: int, row: dict) -> None:
-        line = self.clean_row(number, row, self.line_columns)
-        record.errors.extend(line.errors)
-        if not line.errors:
-            record.lines.append(line.values)
-
-    def _checked(self, record: Record) -> Record:
+    def checked(self, record: Record) -> Record:
         """The lines must add up to the header; nothing is corrected silently."""
         if record.errors:
             return record

@@ -13,7 +13,7 @@ from metering.models import Meter, Reading, Register
 from metering.services import check_value_format
 
 from ..columns import Column
-from .base import Kind, Record
+from .base import Kind, KindWithChildren, Record
 
 REGISTER_COLUMNS = [
     Column("register_code", True, field="code", example="1.8.1"),
@@ -35,7 +35,7 @@ class TextColumn(Column):
         return text or None
 
 
-class MeterKind(Kind):
+class MeterKind(KindWithChildren):
     """A meter with its registers: CSV repeats the meter columns on each register's row (the
     rows of one meter follow each other); JSON Lines gives a `registers` array of
     {code, name}. Registers are matched by code; one the file leaves out is removed unless it
@@ -56,73 +56,45 @@ class MeterKind(Kind):
         Column("removed_on", example=""),
         Column("replaces", field="replaced_meter", references=Meter, example="L-000100"),
     ]
-    register_columns = REGISTER_COLUMNS
+    child_model = Register
+    child_columns = REGISTER_COLUMNS
+    children_key = "registers"
+    child_prefix = "register_"
 
     def __init__(self):
         super().__init__()
-        for column in self.register_columns:
-            column.model = Register
-        self.register_by_name = {c.name: c for c in self.register_columns}
         self.in_file: set[str] = set()
 
-    def extra_keys(self) -> set[str]:
-        return set(self.register_by_name) | {"registers"}
+    def no_children_message(self):
+        return _("a meter needs at least one register")
 
-    def check_columns(self, columns):
-        problems = super().check_columns(columns)
-        if "registers" not in columns:
-            missing = [c.name for c in self.register_columns if c.name not in columns]
-            if missing:
-                problems.append(_("missing required columns: %s") % ", ".join(missing))
-        return problems
+    def child_not_object_message(self):
+        return _("a register is an object with code and name")
 
-    # -- rows to records --
-    def records(self, rows):
-        current = None
-        for number, row in rows:
-            if "registers" in row:
-                yield self._checked(self._json_record(number, row))
-                continue
-            key = str(row.get("external_id") or "").strip()
-            if current is None or key != current.external_id:
-                if current is not None:
-                    yield self._checked(current)
-                current = self.clean_row(number, row)
-                current.first_row = row
-                current.register_column = "register_code"
-            else:
-                for column in self.columns:
-                    if row.get(column.name) != current.first_row.get(column.name):
-                        current.fail(column.name, _("differs from the meter's first row"), number)
-            self._add_register(current, number, row)
-        if current is not None:
-            yield self._checked(current)
+    def differs_message(self):
+        return _("differs from the meter's first row")
 
-    def _json_record(self, number: int, row: dict) -> Record:
-        record = self.clean_row(number, row)
-        record.register_column = "registers"
-        registers = row.get("registers")
-        if not isinstance(registers, list) or not registers:
-            record.fail("registers", _("a meter needs at least one register"))
-            return record
-        for register in registers:
-            if not isinstance(register, dict):
-                record.fail("registers", _("a register is an object with code and name"))
-                continue
-            unknown = sorted(set(register) - REGISTER_KEYS)
-            if unknown:
-                record.fail("registers", _("unknown register keys: %s") % ", ".join(unknown))
-            self._add_register(record, number, {f"register_{k}": v for k, v in register.items()})
+    # -- rows to records: the column a register problem is reported under --
+    def csv_record(self, number, row):
+        record = super().csv_record(number, row)
+        record.register_column = "register_code"
         return record
 
-    def _add_register(self, record: Record, number: int, row: dict) -> None:
-        register = self.clean_row(number, row, self.register_columns)
-        record.errors.extend(register.errors)
-        if not register.errors:
-            register.values["sort_order"] = len(record.lines)
-            record.lines.append(register.values)
+    def json_record(self, number, row):
+        record = self.clean_row(number, row)
+        record.register_column = "registers"
+        return super().json_record(number, row, record)
 
-    def _checked(self, record: Record) -> Record:
+    def check_child_keys(self, record, child):
+        unknown = sorted(set(child) - REGISTER_KEYS)
+        if unknown:
+            record.fail("registers", _("unknown register keys: %s") % ", ".join(unknown))
+
+    def child_values(self, record, values):
+        values["sort_order"] = len(record.lines)
+        return values
+
+    def checked(self, record: Record) -> Record:
         """What one meter's own values must satisfy, before the database is asked."""
         self.in_file.add(record.external_id)
         record.replaces = None
