@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -59,20 +59,10 @@ def audience_users(message: InboxMessage) -> QuerySet[User]:
 def messages_for_customer(customer) -> QuerySet[InboxMessage]:
     """Published messages addressed to a customer given as an id or an id expression.
 
-    The same rule as `InboxMessage.objects.for_customer`, written with EXISTS so it needs
-    no DISTINCT and takes a subquery: the header badge counts in one query with it.
+    The same rule as `InboxMessage.objects.for_customer`, with no DISTINCT, so that the
+    header badge counts in one query with a subquery for the customer.
     """
-    in_segment = InboxMessage.segments.through.objects.filter(
-        inboxmessage_id=OuterRef("pk"), segment__customers=customer
-    )
-    chosen = InboxMessage.customers.through.objects.filter(
-        inboxmessage_id=OuterRef("pk"), customer_id=customer
-    )
-    return InboxMessage.objects.published().filter(
-        Q(audience=InboxMessage.Audience.EVERYONE)
-        | Q(audience=InboxMessage.Audience.SEGMENTS) & Exists(in_segment)
-        | Q(audience=InboxMessage.Audience.CUSTOMERS) & Exists(chosen)
-    )
+    return InboxMessage.objects.for_customer(customer)
 
 
 # Receipts

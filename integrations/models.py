@@ -14,6 +14,8 @@ from documents.storage import private_storage
 class ImportRun(models.Model):
     """One import of one file: who, when, what, how it went; the history staff see."""
 
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")

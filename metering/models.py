@@ -51,6 +51,8 @@ class MeterQuerySet(models.QuerySet):
 class Meter(ClusterableModel):
     """A meter at a service point. A replacement is a new meter; the old one keeps its readings."""
 
+    wagtail_reference_index_ignore = True
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     service_point = models.ForeignKey(
         ServicePoint,
@@ -166,6 +168,8 @@ class ReadingQuerySet(models.QuerySet):
 
 class Reading(models.Model):
     """A value read off one register on one day, by the customer, the ERP or a collector."""
+
+    wagtail_reference_index_ignore = True
 
     class Source(models.TextChoices):
         CUSTOMER = "customer", _("customer")
@@ -299,6 +303,8 @@ class ReadingWindow(models.Model):
 
 class ReadingReminder(models.Model):
     """One reminder per customer and window opening, however often the task runs."""
+
+    wagtail_reference_index_ignore = True
 
     window = models.ForeignKey(ReadingWindow, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")

@@ -56,6 +56,8 @@ class DeliveryQuerySet(models.QuerySet):
 class Delivery(models.Model):
     """One message to one address by one channel: the outbox row."""
 
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting")
         SENT = "sent", _("sent")
@@ -102,6 +104,8 @@ class Delivery(models.Model):
 class Preference(models.Model):
     """A user's choice for one category and channel; no row means the default."""
 
+    wagtail_reference_index_ignore = True
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
@@ -126,6 +130,8 @@ class Preference(models.Model):
 class Consent(models.Model):
     """A marketing consent given or withdrawn, with the text the person saw: the history is
     kept, the newest row is what holds."""
+
+    wagtail_reference_index_ignore = True
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"

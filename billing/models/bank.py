@@ -9,6 +9,8 @@ from .payments import MONEY, Payment
 class BankCredit(models.Model):
     """A credit line from an imported bank statement: booked as a payment, or left for review."""
 
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         MATCHED = "matched", _("booked")
         UNMATCHED = "unmatched", _("to review")

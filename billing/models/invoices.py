@@ -88,6 +88,8 @@ class InvoiceQuerySet(models.QuerySet):
 class Invoice(models.Model):
     """An invoice from the ERP (or made here), with its lines; money is Decimal, to the grosz."""
 
+    wagtail_reference_index_ignore = True
+
     class Kind(models.TextChoices):
         VAT = "vat", _("VAT invoice")
         CORRECTIVE = "corrective", _("corrective invoice")
@@ -180,6 +182,7 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
+    wagtail_reference_index_ignore = True
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
     )

@@ -13,6 +13,8 @@ from .payments import MONEY, AdvanceInstalment, CustomerOwnedQuerySet, Payment
 class OnlinePayment(models.Model):
     """One online payment at a provider: what the customer chose to pay and how it ended."""
 
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         CREATED = "created", _("started")
         PAID = "paid", _("paid")

@@ -39,6 +39,8 @@ class AdvanceInstalmentQuerySet(CustomerOwnedQuerySet):
 class AdvanceInstalment(models.Model):
     """One instalment of an advance payment schedule (prognosis) between invoices."""
 
+    wagtail_reference_index_ignore = True
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(
         Customer,
@@ -73,6 +75,8 @@ class AdvanceInstalment(models.Model):
 
 class Payment(models.Model):
     """Money received from a customer; allocations spread it over invoices and instalments."""
+
+    wagtail_reference_index_ignore = True
 
     class Kind(models.TextChoices):
         TRANSFER = "transfer", _("bank transfer")
@@ -121,6 +125,8 @@ class Payment(models.Model):
 
 class Allocation(models.Model):
     """Part of a payment settling one invoice or one instalment."""
+
+    wagtail_reference_index_ignore = True
 
     payment = models.ForeignKey(
         Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="allocations"

@@ -69,6 +69,8 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A user's access to a customer, with a role and optionally some service points only."""
 
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
         PENDING = "pending", _("waiting for approval")
@@ -173,6 +175,8 @@ class Invitation(models.Model):
 
     The link in the e-mail carries a random token; only its hash is stored.
     """
+
+    wagtail_reference_index_ignore = True
 
     VALID_DAYS = 7
 

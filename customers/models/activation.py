@@ -45,6 +45,8 @@ class ActivationCodeQuerySet(models.QuerySet):
 class ActivationCode(models.Model):
     """Portal access for a customer, in two parts: A on a paper letter, B by e-mail."""
 
+    wagtail_reference_index_ignore = True
+
     MAX_FAILED_ATTEMPTS = 5
 
     customer = models.ForeignKey(

@@ -21,6 +21,8 @@ class AuditEvent(models.Model):
     Rows are only ever added; the admin shows them read-only.
     """
 
+    wagtail_reference_index_ignore = True
+
     class Action(models.TextChoices):
         LOGIN = "login", _("logged in")
         LOGIN_FAILED = "login_failed", _("login failed")
@@ -85,6 +87,8 @@ class AuditEvent(models.Model):
 
 class UserSession(models.Model):
     """A signed-in browser of a user, so they can see it and end it from elsewhere."""
+
+    wagtail_reference_index_ignore = True
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -18,6 +18,8 @@ class ChangeRequestQuerySet(models.QuerySet):
 class ChangeRequest(models.Model):
     """A customer's request to change billing data; back office approves or rejects it."""
 
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting for approval")
         APPROVED = "approved", _("approved")

@@ -106,6 +106,8 @@ class ContractDocument(models.Model):
 class ContractAcceptance(models.Model):
     """The customer's acceptance of new terms: who, when, from where. Kept for good."""
 
+    wagtail_reference_index_ignore = True
+
     document = models.ForeignKey(
         ContractDocument,
         verbose_name=_("document"),

@@ -69,6 +69,8 @@ class CustomerQuerySet(models.QuerySet):
 class Customer(models.Model):
     """The billing account: whom the company invoices and serves."""
 
+    wagtail_reference_index_ignore = True
+
     class Kind(models.TextChoices):
         PERSON = "person", _("person")
         COMPANY = "company", _("company")
@@ -204,6 +206,8 @@ class ServicePointQuerySet(models.QuerySet):
 
 class ServicePoint(models.Model):
     """The place a customer is served at: a metering point (PPE, PPG), a flat, a line."""
+
+    wagtail_reference_index_ignore = True
 
     class ServiceKind(models.TextChoices):
         ELECTRICITY = "electricity", _("electricity")

@@ -22,6 +22,8 @@ class PersonalAccessTokenQuerySet(models.QuerySet):
 
 
 class PersonalAccessToken(models.Model):
+    wagtail_reference_index_ignore = True
+
     class Scope(models.TextChoices):
         READ = "read", _("read only")
         WRITE = "write", _("read and write")

@@ -41,6 +41,8 @@ class User(AbstractUser):
     decided by memberships, not by anything on the user.
     """
 
+    wagtail_reference_index_ignore = True
+
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
     active_customer = models.ForeignKey(

@@ -60,6 +60,8 @@ class RequestQuerySet(models.QuerySet):
 
 
 class Request(models.Model):
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         NEW = "new", _("new")
         ASSIGNED = "assigned", _("assigned")
@@ -171,6 +173,8 @@ class Request(models.Model):
 class Message(models.Model):
     """A line of the thread: a public reply (customer or staff) or a staff-only note."""
 
+    wagtail_reference_index_ignore = True
+
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -201,6 +205,7 @@ def attachment_path(instance, filename: str) -> str:
 
 
 class Attachment(models.Model):
+    wagtail_reference_index_ignore = True
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="attachments")
     message = models.ForeignKey(
@@ -231,6 +236,8 @@ class Attachment(models.Model):
 
 class Event(models.Model):
     """The request's history, every change, in order; `public` ones the customer sees too."""
+
+    wagtail_reference_index_ignore = True
 
     class Kind(models.TextChoices):
         CREATED = "created", _("filed")
@@ -294,6 +301,8 @@ class AppointmentSlot(models.Model):
 class CostItem(models.Model):
     """A line of the cost report staff prepare: labour, parts, travel or other."""
 
+    wagtail_reference_index_ignore = True
+
     class Kind(models.TextChoices):
         LABOUR = "labour", _("labour")
         PARTS = "parts", _("parts")
@@ -333,6 +342,8 @@ class CostItem(models.Model):
 
 class OrderLine(models.Model):
     """A line of an order or a quote request: a price list item and a quantity."""
+
+    wagtail_reference_index_ignore = True
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="order_lines")
     item = models.ForeignKey(CatalogueItem, on_delete=models.PROTECT, related_name="+")
