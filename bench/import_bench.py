@@ -6,6 +6,8 @@ Each size runs in a child process, so its peak RSS is its own: memory is flat wh
 peak does not grow with the file. On PostgreSQL the floor is the same CSV copied as it is
 (COPY … FORMAT csv) into a staging table of text columns — no checks, no upsert.
 Run against a migrated database (SQLite given by DATABASE_URL works too, without a floor).
+`--per-row` checks the rows one by one in Python instead of PostgreSQL's set-based path
+(the way a chunk the set-based proof refuses goes), to compare the two in one run.
 """
 
 import argparse
@@ -83,14 +85,20 @@ def raw_copy(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def measure(invoices: int, prefix: str) -> dict:
-    """One size, in this process: import twice (new, then unchanged), then the floor."""
+def measure(invoices: int, prefix: str, per_row: bool = False) -> dict:
+    """One size, in this process: import twice (new, then unchanged), then the floor.
+
+    `per_row`: without PostgreSQL's set-based path for invoice CSV files (staged.py), to
+    compare the two in one run on a shared machine."""
     import django
 
     django.setup()
     from django.db import connection
 
-    from integrations.importer import import_file
+    from integrations.importer import import_file, staged
+
+    if per_row:
+        staged.for_kind = lambda spec, columns: None
 
     customers = ensure_customers(1000)
     figures: dict = {"invoices": invoices, "rows": invoices * LINES_PER_INVOICE}
@@ -117,6 +125,7 @@ def measure(invoices: int, prefix: str) -> dict:
             }
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     figures["vendor"] = connection.vendor
+    figures["path"] = "per-row" if per_row else "default"
     return figures
 
 
@@ -126,18 +135,25 @@ def main() -> None:
     parser.add_argument(
         "--small", type=int, default=0, help="also a smaller size, to compare peak memory"
     )
+    parser.add_argument(
+        "--per-row",
+        action="store_true",
+        help="check invoice CSV rows one by one in Python (without the set-based path)",
+    )
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
-        print(json.dumps(measure(int(options.child[0]), options.child[1])))
+        figures = measure(int(options.child[0]), options.child[1], options.per_row)
+        print(json.dumps(figures))
         return
     stamp = time.strftime("%H%M%S")
     results = []
     for rows in [size for size in (options.small, options.rows) if size]:
         invoices = max(1, rows // LINES_PER_INVOICE)
         child = subprocess.run(  # noqa: S603 (this script, with our own arguments)
-            [sys.executable, __file__, "--child", str(invoices), f"B{stamp}-{invoices}"],
+            [sys.executable, __file__, "--child", str(invoices), f"B{stamp}-{invoices}"]
+            + (["--per-row"] if options.per_row else []),
             check=True,
             capture_output=True,
             text=True,
@@ -145,7 +161,8 @@ def main() -> None:
         figures = json.loads(child.stdout.strip().splitlines()[-1])
         results.append(figures)
         line = (
-            f"{figures['rows']} rows ({figures['file_mb']} MB) on {figures['vendor']}: "
+            f"{figures['rows']} rows ({figures['file_mb']} MB) on {figures['vendor']}"
+            f"{' (per-row checks)' if options.per_row else ''}: "
             f"first {figures['first']['rows_per_s']} rows/s ({figures['first']['seconds']} s), "
             f"unchanged again {figures['again']['rows_per_s']} rows/s, "
             f"peak RSS {figures['peak_rss_mb']} MB"

@@ -5,6 +5,7 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -44,16 +45,22 @@ def _encoding_refusal(row: int) -> ImportRefused:
     )
 
 
-def read_rows(binary, name: str) -> tuple[list[str], Iterator[tuple[int, dict]]]:
-    """The columns and an iterator of (row number, {column: value}); rows count from 1
-    after the header in CSV, from 1 in JSON Lines."""
+def read_values(binary, name: str) -> tuple[list[str], Iterator[tuple[int, Any]], bool]:
+    """The columns, the rows and whether the file is CSV: a CSV row is (row number,
+    [stripped values]) in the header's order, a JSON Lines row (row number, {key: value});
+    rows count from 1 after the header in CSV, from 1 in JSON Lines."""
     head = binary.peek(4096)[:4096] if hasattr(binary, "peek") else b""
     if not head and hasattr(binary, "read"):
         head = binary.read(4096)
         binary.seek(0)
     if is_json_lines(name, head):
-        return _read_json_lines(binary)
-    return _read_csv(binary, head)
+        return (*_read_json_lines(binary), False)
+    return (*_read_csv(binary, head), True)
+
+
+def as_dicts(columns: list[str], rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, dict]]:
+    for number, values in rows:
+        yield number, dict(zip(columns, values, strict=True))
 
 
 def _read_csv(binary, head: bytes):
@@ -97,7 +104,7 @@ def _read_csv(binary, head: bytes):
                     _("Row %(row)s has %(found)s values, the header has %(expected)s columns.")
                     % {"row": number, "found": len(values), "expected": len(columns)}
                 )
-            yield number, dict(zip(columns, (value.strip() for value in values), strict=True))
+            yield number, [value.strip() for value in values]
 
     return columns, rows()
 

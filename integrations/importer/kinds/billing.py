@@ -146,6 +146,8 @@ class InvoiceKind(SettlesCredit, KindWithChildren):
         return obj.imported_lines != record.lines
 
     fast_path = True
+    # A CSV of invoices is proven valid and written set-based by PostgreSQL (staged.py).
+    staged_path = True
 
     def write_fast(self, records):
         """Headers upserted by PostgreSQL; lines compared per invoice and replaced if changed."""
