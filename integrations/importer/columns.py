@@ -102,6 +102,9 @@ class Column:
                 return cleaned
         if isinstance(value, str):
             value = value.strip()
+            if "\x00" in value:
+                # PostgreSQL cannot store it; refused alike on every database.
+                raise ValidationError(_("Null characters are not allowed."))
         if value is None:
             value = ""
         if self.references is not None or self.file:

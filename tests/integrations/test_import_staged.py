@@ -204,14 +204,16 @@ def test_a_file_the_python_checks_refuse_is_never_proven(monkeypatch, references
 
 
 def test_a_nul_in_a_value_is_left_to_the_python_path(references, proofs):
-    """COPY cannot stage a NUL: the row is not proven, the Python path meets it (and
-    PostgreSQL refuses to store it, as before)."""
-    import psycopg
-
+    """COPY cannot stage a NUL: the row is not proven, and the Python path names it."""
     text = HEADER + line_of(F2_LINES[0], line_unit="s\x00zt")
-    with pytest.raises(psycopg.DataError, match="NUL"):
-        import_file("invoices", csv_file(text))
+    with translation.override("en"):
+        report = import_file("invoices", csv_file(text))
+    assert not report.ok
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (1, "line_unit", "Null characters are not allowed.")
+    ]
     assert proofs == [False]
+    assert not Invoice.objects.exists()
 
 
 def test_a_number_taken_by_a_stored_invoice_is_not_proven(monkeypatch, references, proofs):
