@@ -7,6 +7,7 @@ a handful of queries whatever the number of customers; nothing loops over custom
 """
 
 import re
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -131,18 +132,61 @@ def reaches(page, user) -> bool:
     return users_for(page).filter(pk=user.pk).exists()
 
 
+@dataclass(frozen=True)
+class Reader:
+    """A customer as announcements' audiences see it: itself, its segments, its areas."""
+
+    customer_id: int
+    segment_ids: frozenset[int]
+    prefixes: frozenset[str]  # every prefix of the postal codes of its active service points
+    cities: frozenset[str]  # their cities, tidied and casefolded
+
+
+def areas_of(customer, service_points=None) -> list[tuple[str, str]]:
+    """Postal code and city of each active service point of the customer: from
+    `service_points` (all of the customer's) when the caller has them already, else read."""
+    if service_points is None:
+        points = ServicePoint.objects.active().filter(customer=customer)
+        return list(points.values_list("postal_code", "city"))
+    return [
+        (point.postal_code, point.city)
+        for point in service_points
+        if point.status == ServicePoint.Status.ACTIVE
+    ]
+
+
+def reader(customer_id: int, segment_ids, areas: list[tuple[str, str]]) -> Reader:
+    prefixes, cities = set(), set()
+    for postal_code, city in areas:
+        prefixes.update(prefixes_of(postal_code))
+        cities.add(" ".join(city.split()).casefold())
+    return Reader(customer_id, frozenset(segment_ids), frozenset(prefixes), frozenset(cities))
+
+
+def is_meant_for(page, page_segment_ids, page_customer_ids, reader: Reader) -> bool:
+    """`customer_condition` for one page in memory, its segments' and customers' ids given."""
+    audience = page.audience
+    if audience in (PUBLIC, ALL_CUSTOMERS):
+        return True
+    if audience == SEGMENTS:
+        return not reader.segment_ids.isdisjoint(page_segment_ids)
+    if audience == CUSTOMERS:
+        return reader.customer_id in page_customer_ids
+    if audience == AREAS:
+        return any(f"\n{prefix}\n" in page.postcode_lines for prefix in reader.prefixes) or any(
+            f"\n{city}\n" in page.locality_lines for city in reader.cities
+        )
+    return False
+
+
 def customer_condition(customer, through_segments, through_customers) -> Q:
     """A filter on announcement pages meant for `customer`, in one query beside the
     customer's active service points: the reverse of `customers_for`."""
-    points = ServicePoint.objects.active().filter(customer=customer)
-    prefixes, cities = set(), set()
-    for postal_code, city in points.values_list("postal_code", "city"):
-        prefixes.update(prefixes_of(postal_code))
-        cities.add(" ".join(city.split()).casefold())
+    terms = reader(customer.pk, (), areas_of(customer))
     in_area = Q(pk__in=[])
-    for prefix in sorted(prefixes):
+    for prefix in sorted(terms.prefixes):
         in_area |= Q(postcode_lines__contains=f"\n{prefix}\n")
-    for city in sorted(cities):
+    for city in sorted(terms.cities):
         in_area |= Q(locality_lines__contains=f"\n{city}\n")
     segment_ids = Customer.segments.through.objects.filter(customer=customer).values("segment_id")
     return (

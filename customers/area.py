@@ -8,11 +8,13 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from .models import DashboardLayoutItem, Membership
+from .models import Customer, DashboardLayoutItem, Membership
 
 KNOWN_WIDGETS: list[tuple[str, str]] = [
     ("customer_summary", _("Your account")),
@@ -30,6 +32,9 @@ KNOWN_WIDGETS: list[tuple[str, str]] = [
 ]
 """The dashboard widgets a segment's layout may name: each room's widget `key`, with a label
 for staff. A widget a room adds gets its key here too, or no layout can show it."""
+
+SEGMENTS_VERSION_KEY = "okienko:customer-segments:version"
+SEGMENTS_CACHE_TIMEOUT = 60 * 60  # a safety net; a change drops the entries long before
 
 SEARCH_RESULTS_PER_KIND = 5
 """How many of a customer's invoices, contracts, messages… the site search lists at most."""
@@ -85,10 +90,64 @@ def layout_for(membership: Membership) -> list[str] | None:
     """The widget keys of the customer's dashboard layout, in order; None without one.
 
     A customer in several segments gets the layout of the first of them by segment name
-    that has one; a layout without widgets counts as none. One query.
+    that has one; a layout without widgets counts as none. From the shared cache (see
+    `forget_segment_caches`); else one query.
     """
+    return _cached(
+        "layout", membership.customer_id, lambda: _layout_of_customer(membership.customer_id)
+    )
+
+
+def segment_ids_of(customer_id: int) -> frozenset[int]:
+    """The ids of the customer's segments, from the shared cache; else one query."""
+    return _cached(
+        "segments",
+        customer_id,
+        lambda: frozenset(
+            Customer.segments.through.objects.filter(customer_id=customer_id).values_list(
+                "segment_id", flat=True
+            )
+        ),
+    )
+
+
+def _cached(kind: str, customer_id: int, load: Callable):
+    key = f"okienko:customer-segments:{_segments_version()}:{kind}:{customer_id}"
+    entry = cache.get(key)
+    if entry is None:
+        entry = {"value": load()}  # a dict: a cached None is told from a miss
+        cache.set(key, entry, SEGMENTS_CACHE_TIMEOUT)
+    return entry["value"]
+
+
+def _segments_version() -> int:
+    version = cache.get(SEGMENTS_VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(SEGMENTS_VERSION_KEY, version, None)
+    return version
+
+
+def _drop_segment_caches() -> None:
+    try:
+        cache.incr(SEGMENTS_VERSION_KEY)
+    except ValueError:
+        cache.add(SEGMENTS_VERSION_KEY, 2, None)
+
+
+def forget_segment_caches(**kwargs) -> None:
+    """Customers' segments and dashboard layouts are set by staff and read on every
+    dashboard, so they are cached per customer. A layout, a segment, its group's name or a
+    customer's segments changed: every entry is stale (a new version leaves the old ones to
+    expire) — now, and again after the commit, in case a request in between cached what was
+    there before."""
+    _drop_segment_caches()
+    transaction.on_commit(_drop_segment_caches)
+
+
+def _layout_of_customer(customer_id: int) -> list[str] | None:
     rows = (
-        DashboardLayoutItem.objects.filter(layout__segment__customers=membership.customer_id)
+        DashboardLayoutItem.objects.filter(layout__segment__customers=customer_id)
         .order_by("layout__segment__group__name", "layout_id", "sort_order", "pk")
         .values_list("layout_id", "widget")
     )

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
 
 from . import site_cache
-from .models import Ability, Membership, Segment
+from .models import Ability, Membership, Segment, ServicePoint
 
 
 def memberships_of(user) -> list[Membership]:
@@ -43,6 +43,16 @@ def request_memberships(request) -> list[Membership]:
     if not hasattr(request, "_user_memberships"):
         request._user_memberships = memberships_of(request.user)
     return request._user_memberships
+
+
+def request_service_points(request, membership: Membership) -> list[ServicePoint]:
+    """The service points `membership` reaches, in their usual order, looked up once per
+    request: several dashboard widgets show or use them."""
+    cached = getattr(request, "_membership_service_points", None)
+    if cached is None or cached[0] != membership.pk:
+        points = list(ServicePoint.objects.for_membership(membership))
+        cached = request._membership_service_points = (membership.pk, points)
+    return cached[1]
 
 
 def active_membership(request) -> Membership | None:

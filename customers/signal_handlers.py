@@ -9,7 +9,16 @@ from django.utils import timezone
 from . import audit, stepup
 from .lockout import username_from_attempt
 from .middleware import SESSION_LOGIN_TIME
-from .models import AuditEvent, Customer, InboxMessage, Membership, UserSession
+from .models import (
+    AuditEvent,
+    Customer,
+    DashboardLayout,
+    DashboardLayoutItem,
+    InboxMessage,
+    Membership,
+    Segment,
+    UserSession,
+)
 from .services import sync_segment_groups, sync_segment_groups_of_customer_members
 
 
@@ -107,7 +116,10 @@ def audience_changed(**kwargs) -> None:
 
 
 def register_signal_handlers() -> None:
+    from django.contrib.auth.models import Group
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .area import forget_segment_caches
 
     post_save.connect(second_factor_added, sender=TOTPDevice, dispatch_uid="totp_added")
     post_delete.connect(second_factor_removed, sender=TOTPDevice, dispatch_uid="totp_removed")
@@ -121,6 +133,14 @@ def register_signal_handlers() -> None:
     post_delete.connect(audience_changed, sender=InboxMessage, dispatch_uid="inbox_message_gone")
     m2m_changed.connect(
         audience_changed, sender=Customer.segments.through, dispatch_uid="inbox_segments_changed"
+    )
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        for model in (DashboardLayout, DashboardLayoutItem, Segment, Group):
+            signal.connect(
+                forget_segment_caches, sender=model, dispatch_uid=f"layouts-{model.__name__}-{name}"
+            )
+    m2m_changed.connect(
+        forget_segment_caches, sender=Customer.segments.through, dispatch_uid="layouts-segments"
     )
     m2m_changed.connect(
         customer_segments_changed,

@@ -6,10 +6,17 @@ setting. They are kept in the shared cache (Redis in production) and dropped on 
 each web process reads them once. Wagtail's own per-request caches (`request._wagtail_site`,
 a setting's `get_cache_attr_name()`) are filled from here, so `Site.find_for_request` and
 `Setting.for_request` work as usual.
+
+`pages_version` serves the other rooms: what they cache of pages (the announcements on the
+customer's dashboard) is keyed with it, and any change of a page moves it on — when the
+change is saved, not when it commits (publishing runs no on-commit work), so a request
+reading in between may cache the old pages under the new number: such entries are kept
+briefly.
 """
 
+from django.apps import apps
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from wagtail.contrib.settings.models import BaseSiteSetting
@@ -17,16 +24,39 @@ from wagtail.contrib.settings.registry import registry
 from wagtail.models import Page, Site
 
 VERSION_KEY = "okienko:site-cache:version"
+PAGES_VERSION_KEY = "okienko:pages:version"
 TIMEOUT = 60 * 60  # a safety net; saves drop the entries long before
 _MISSING = "none"  # cached "no site answers this host" (None cannot be told from a miss)
 
 
-def _version() -> int:
-    version = cache.get(VERSION_KEY)
+def _version(key: str = VERSION_KEY) -> int:
+    version = cache.get(key)
     if version is None:
         version = 1
-        cache.add(VERSION_KEY, version, None)
+        cache.add(key, version, None)
     return version
+
+
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.add(key, 2, None)
+
+
+def pages_version() -> int:
+    """A number that changes whenever any page is saved or deleted (published, unpublished,
+    moved, its audience edited…): what a room caches of pages is keyed with it."""
+    return _version(PAGES_VERSION_KEY)
+
+
+def _pages_changed(**kwargs) -> None:
+    _bump(PAGES_VERSION_KEY)
+
+
+def _page_changed(sender, instance, **kwargs) -> None:
+    if isinstance(instance, Page):
+        _pages_changed()
 
 
 def _key(version: int, *parts) -> str:
@@ -86,12 +116,20 @@ class SiteCacheMiddleware:
         return self.get_response(request)
 
 
+def remember(name: str, compute):
+    """A value made from the sites and their settings alone (the company that issues
+    documents), cached until a site or a setting changes like the rest of this module."""
+    key = _key(_version(), "derived", name)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value if value is not None else _MISSING, TIMEOUT)
+    return None if value == _MISSING else value
+
+
 def invalidate(**kwargs) -> None:
     """Drop every cached site and setting: a new version leaves the old entries to expire."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.add(VERSION_KEY, 2, None)
+    _bump(VERSION_KEY)
 
 
 def _page_saved(sender, instance, **kwargs) -> None:
@@ -101,14 +139,25 @@ def _page_saved(sender, instance, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    """Called from the app's `ready()`: any save of a site, a root page or a setting."""
+    """Called from the app's `ready()`: any save of a site, a root page or a setting; and
+    for `pages_version`, any change of any page."""
     for name, signal in (("save", post_save), ("delete", post_delete)):
         signal.connect(invalidate, sender=Site, dispatch_uid=f"site-cache-site-{name}")
         signal.connect(_page_saved, dispatch_uid=f"site-cache-page-{name}")
+        signal.connect(_page_changed, dispatch_uid=f"pages-version-{name}")
         for model in registry:
             if issubclass(model, BaseSiteSetting):
                 signal.connect(
                     invalidate,
                     sender=model,
                     dispatch_uid=f"site-cache-{model._meta.label_lower}-{name}",
+                )
+    # A page's many-to-many values changed from the other side (no page is saved then).
+    for model in apps.get_models():
+        if issubclass(model, Page):
+            for field in model._meta.local_many_to_many:
+                m2m_changed.connect(
+                    _pages_changed,
+                    sender=field.remote_field.through,
+                    dispatch_uid=f"pages-version-{model._meta.label_lower}-{field.name}",
                 )

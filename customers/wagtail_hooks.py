@@ -12,6 +12,7 @@ from wagtail_modeladmin.views import InspectView
 from . import admin_views, layout_hooks, notification_hooks  # noqa: F401 - hooks
 from .area import MenuItem, Widget
 from .demo import seed_demo_customers
+from .gate import request_service_points
 from .models import (
     Ability,
     AuditEvent,
@@ -225,10 +226,9 @@ def customer_summary_widget(request, membership):
 
 @hooks.register("customer_dashboard_widgets")
 def service_points_widget(request, membership):
-    points = ServicePoint.objects.for_membership(membership)[:5]
     return Widget(
         "customers/widgets/service_points.html",
-        {"service_points": points},
+        lambda: {"service_points": request_service_points(request, membership)[:5]},
         order=10,
         key="service_points",
     )

@@ -1,6 +1,7 @@
 from wagtail import hooks
 from wagtail.models import Page, Site
 
+from customers import site_cache
 from customers.demo import DemoContext
 from documents.pdf import Company
 
@@ -145,7 +146,16 @@ DEMO_FORM = {
 
 @hooks.register("issuing_company")
 def issuing_company():
-    """The company details of the default site, for documents and letters."""
+    """The company details of the default site, for documents and letters: from the cache,
+    read again when the logo file it names has gone (an image replaced in the admin)."""
+    company = site_cache.remember("issuing-company", _issuing_company)
+    if company is not None and company.logo_path and not company.logo_path.is_file():
+        site_cache.invalidate()
+        company = site_cache.remember("issuing-company", _issuing_company)
+    return company
+
+
+def _issuing_company():
     site = Site.objects.filter(is_default_site=True).first()
     settings = CompanySettings.objects.filter(site=site).first() if site else None
     return Company.from_settings(settings) if settings else None

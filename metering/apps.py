@@ -7,3 +7,8 @@ class MeteringConfig(AppConfig):
 
     name = "metering"
     verbose_name = _("Metering")
+
+    def ready(self) -> None:
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()

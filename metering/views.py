@@ -5,10 +5,13 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -24,7 +27,7 @@ from customers.views import AreaFrameMixin
 from . import charts, export
 from .forms import ReadingForm
 from .models import Meter, Reading
-from .reports import estimate, service_point_reports
+from .reports import estimate, meters_with_registers, service_point_reports
 from .services import submit_readings
 from .windows import applicable_windows, segment_ids_of, self_reading_at
 
@@ -118,29 +121,60 @@ class MeterListView(MeteringMixin, TemplateView):
         return context
 
 
+class CountedPaginator(Paginator):
+    """A paginator given the number of objects, so that it need not count them."""
+
+    def __init__(self, object_list, per_page, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
 class MeterDetailView(MeteringMixin, TemplateView):
     """A meter's reading history, every status shown, and the service point's chart."""
 
     template_name = "metering/meter_detail.html"
     paginate_by = 20
 
+    def meters_at_its_point(self, meter_id) -> tuple[Meter, list]:
+        """The meter and every meter of its service point (the chart is the point's), with
+        their registers, in one query; the meter also knows how many readings it has."""
+        reading_count = (
+            Reading.objects.filter(register__meter=OuterRef("pk"))
+            .order_by()
+            .values("register__meter")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        meters = meters_with_registers(
+            Meter.objects.for_membership(self.membership)
+            .filter(service_point__meters__public_id=meter_id)
+            .select_related("service_point__customer")
+            .annotate(reading_count=Coalesce(Subquery(reading_count), 0))
+        )
+        meter = next((meter for meter, _registers in meters if meter.public_id == meter_id), None)
+        if meter is None:
+            raise Http404
+        return meter, meters
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        meter = self.get_meter(self.kwargs["meter_id"])
+        meter, meters = self.meters_at_its_point(self.kwargs["meter_id"])
         readings = (
             Reading.objects.filter(register__meter=meter)
             .select_related("register")
             .order_by("-read_on", "-created_at", "-pk")
         )
-        page = Paginator(readings, self.paginate_by).get_page(self.request.GET.get("page"))
-        report = service_point_reports([meter.service_point])[meter.service_point_id]
-        # The report has loaded the meter's registers already.
-        registers = next(
-            [history.register for history in meter_report.registers]
-            for meter_report in report.meters
-            if meter_report.meter.pk == meter.pk
+        page = CountedPaginator(readings, self.paginate_by, meter.reading_count).get_page(
+            self.request.GET.get("page")
         )
+        point = meter.service_point
+        report = service_point_reports([point], meters)[point.pk]
+        registers = next(registers for each, registers in meters if each.pk == meter.pk)
         context.update(
             meter=meter,
             registers=registers,

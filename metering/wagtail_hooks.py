@@ -1,3 +1,4 @@
+from django.db.models import Case, DateField, Exists, OuterRef, Value, When
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +9,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from customers.area import MenuItem, Widget
-from customers.models import Ability, ServicePoint
+from customers.gate import request_service_points
+from customers.models import Ability
 
 from .models import Meter, Reading, ReadingWindow, TariffPrice
 
@@ -25,48 +27,46 @@ def consumption_widget(request, membership):
         return None
     return Widget(
         "metering/widgets/consumption.html",
-        lambda: _consumption_context(membership),
+        lambda: _consumption_context(request, membership),
         order=10,
         key="consumption",
     )
 
 
-def _consumption_context(membership) -> dict | None:
-    from .reports import service_point_reports
+def _consumption_context(request, membership) -> dict | None:
+    """Two queries: the meters (with registers, and whether the customer has read each in
+    its point's open window) of the service points the dashboard loaded, and the main
+    point's readings; the reading windows come from the cache."""
+    from .reports import meters_with_registers, service_point_reports
     from .views import year_chart
     from .windows import applicable_windows, segment_ids_of, self_reading_at
 
-    points = list(
-        ServicePoint.objects.for_membership(membership)
-        .filter(meters__isnull=False)
-        .distinct()
-        .order_by("code")
-    )
+    today = timezone.localdate()
+    reachable = request_service_points(request, membership)
+    windows = applicable_windows(reachable)
+    segment_ids = segment_ids_of(membership.customer)
+    states = {p.pk: self_reading_at(p, today, windows, segment_ids) for p in reachable}
+    meters = Meter.objects.filter(service_point__in=[p.pk for p in reachable])
+    if membership.can(Ability.SUBMIT_READINGS):
+        meters = _with_read_in_open_window(meters, states)
+    meters = meters_with_registers(meters)
+    metered = {meter.service_point_id for meter, _registers in meters}
+    points = [p for p in reachable if p.pk in metered]  # one customer's: ordered by code
     if not points:
         return None
-    today = timezone.localdate()
-    windows = applicable_windows(points)
-    segment_ids = segment_ids_of(membership.customer)
-    states = [self_reading_at(p, today, windows, segment_ids) for p in points]
     # The main point: the first whose reading window is open, else the first.
-    point, self_reading = next(
-        ((p, s) for p, s in zip(points, states, strict=True) if s.is_open),
-        (points[0], states[0]),
-    )
-    report = service_point_reports([point])[point.pk]
+    point = next((p for p in points if states[p.pk].is_open), points[0])
+    self_reading = states[point.pk]
+    at_point = [
+        (meter, registers) for meter, registers in meters if meter.service_point_id == point.pk
+    ]
+    report = service_point_reports([point], at_point)[point.pk]
     due = []
     if self_reading.is_open and membership.can(Ability.SUBMIT_READINGS):
-        read = set(
-            Reading.objects.filter(
-                register__meter__service_point=point,
-                source=Reading.Source.CUSTOMER,
-                window_opened_on=self_reading.state.opened_on,
-            )
-            .exclude(status=Reading.Status.REPLACED)
-            .values_list("register__meter_id", flat=True)
-        )
         due = [
-            r.meter for r in report.meters if r.meter.is_installed(today) and r.meter.pk not in read
+            r.meter
+            for r in report.meters
+            if r.meter.is_installed(today) and not r.meter.read_in_window
         ]
     return {
         "point": point,
@@ -74,6 +74,30 @@ def _consumption_context(membership) -> dict | None:
         "due": due,
         "closes_on": self_reading.state.closes_on if self_reading.is_open else None,
     }
+
+
+def _with_read_in_open_window(meters, states):
+    """Each meter's `read_in_window`: whether the customer has given a reading of it (not one
+    replaced since) in the window open now at its service point; `states`: every point's
+    `SelfReading` today."""
+    opened_on: dict = {}
+    for point_id, state in states.items():
+        if state.is_open:
+            opened_on.setdefault(state.state.opened_on, []).append(point_id)
+    if not opened_on:
+        return meters
+    window_opened_on = Case(
+        *(When(service_point_id__in=ids, then=Value(day)) for day, ids in opened_on.items()),
+        output_field=DateField(),
+    )
+    customer_readings = Reading.objects.filter(
+        register__meter=OuterRef("pk"),
+        source=Reading.Source.CUSTOMER,
+        window_opened_on=OuterRef("window_opened_on"),
+    ).exclude(status=Reading.Status.REPLACED)
+    return meters.annotate(window_opened_on=window_opened_on).annotate(
+        read_in_window=Exists(customer_readings)
+    )
 
 
 @hooks.register("seed_demo", order=30)

@@ -4,9 +4,15 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db import transaction
+
+from customers.area import segment_ids_of as customer_segment_ids
 
 from .models import ReadingWindow
+
+ACTIVE_WINDOWS_KEY = "okienko:reading-windows:active"
+CACHE_TIMEOUT = 60 * 60  # a safety net; a change drops the entry long before
 
 
 def _day_in_month(year: int, month: int, day: int) -> date:
@@ -54,7 +60,7 @@ def state_on(window: ReadingWindow, today: date) -> WindowState:
 def window_for(service_point, windows: list[ReadingWindow] | None = None) -> ReadingWindow | None:
     """The most specific active window: the service point's, its tariff's, or the general one."""
     if windows is None:
-        windows = list(applicable_windows([service_point]))
+        windows = applicable_windows([service_point])
     for matches in (
         lambda w: w.service_point_id == service_point.pk,
         lambda w: w.service_point_id is None and w.tariff and w.tariff == service_point.tariff,
@@ -66,21 +72,35 @@ def window_for(service_point, windows: list[ReadingWindow] | None = None) -> Rea
     return None
 
 
+def active_windows() -> list[ReadingWindow]:
+    """Every active window with its segments, from the shared cache: staff set windows up
+    rarely and every metering page asks; a change forgets them (see `forget_windows`)."""
+    windows = cache.get(ACTIVE_WINDOWS_KEY)
+    if windows is None:
+        windows = list(ReadingWindow.objects.filter(is_active=True).prefetch_related("segments"))
+        cache.set(ACTIVE_WINDOWS_KEY, windows, CACHE_TIMEOUT)
+    return windows
+
+
+def forget_windows(**kwargs) -> None:
+    """A window or its segments changed: drop the cached windows now, and again after the
+    commit, in case a request in between read the old ones."""
+    cache.delete(ACTIVE_WINDOWS_KEY)
+    transaction.on_commit(lambda: cache.delete(ACTIVE_WINDOWS_KEY))
+
+
 def applicable_windows(service_points) -> list[ReadingWindow]:
-    """In one query, every active window that could apply to these service points."""
+    """Every active window that could apply to these service points: their own, their
+    tariffs' and the general ones."""
     service_points = list(service_points)
-    return list(
-        ReadingWindow.objects.filter(is_active=True)
-        .filter(
-            Q(service_point__in=[p.pk for p in service_points])
-            | Q(
-                service_point__isnull=True,
-                tariff__in=[p.tariff for p in service_points if p.tariff],
-            )
-            | Q(service_point__isnull=True, tariff="")
-        )
-        .prefetch_related("segments")
-    )
+    point_ids = {p.pk for p in service_points}
+    tariffs = {p.tariff for p in service_points if p.tariff}
+    return [
+        window
+        for window in active_windows()
+        if window.service_point_id in point_ids
+        or (window.service_point_id is None and (window.tariff in tariffs or not window.tariff))
+    ]
 
 
 def may_self_read(window: ReadingWindow, customer_segment_ids) -> bool:
@@ -97,16 +117,9 @@ def may_self_read(window: ReadingWindow, customer_segment_ids) -> bool:
 
 
 def segment_ids_of(customer):
-    """The customer's segment ids, as a function for `self_reading_at`: looked up once, when
-    a window asks."""
-    found = []
-
-    def segment_ids() -> set[int]:
-        if not found:
-            found.append(set(customer.segments.values_list("pk", flat=True)))
-        return found[0]
-
-    return segment_ids
+    """The customer's segment ids, as a function for `self_reading_at`: asked only when a
+    window names segments, and then from the shared cache."""
+    return lambda: customer_segment_ids(customer.pk)
 
 
 @dataclass(frozen=True)
