@@ -105,7 +105,11 @@ class Invoice(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="invoices"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        db_index=False,  # the (customer, issue date) index serves
     )
     service_point = models.ForeignKey(
         ServicePoint,
@@ -116,7 +120,7 @@ class Invoice(models.Model):
         related_name="invoices",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.VAT)
-    number = models.CharField(_("number"), max_length=40, unique=True)
+    number = models.CharField(_("number"), max_length=40)
     corrected_invoice = models.ForeignKey(
         "self",
         verbose_name=_("corrected invoice"),
@@ -137,7 +141,7 @@ class Invoice(models.Model):
     erp_pdf = models.FileField(
         _("original PDF"), upload_to="invoices/", storage=private_storage, blank=True
     )
-    external_id = models.CharField(_("ERP key"), max_length=64, unique=True, null=True, blank=True)
+    external_id = models.CharField(_("ERP key"), max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = InvoiceQuerySet.as_manager()
@@ -147,6 +151,12 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         ordering = ["-issue_date", "-number"]
         indexes = [models.Index(fields=["customer", "-issue_date"])]
+        # Unique by constraint, not `unique=True`: on PostgreSQL that adds a second index
+        # for LIKE 'prefix%' that nothing asks, and every invoice written updates it.
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="invoice_number_unique"),
+            models.UniqueConstraint(fields=["external_id"], name="invoice_external_id_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -184,7 +194,11 @@ class Invoice(models.Model):
 class InvoiceLine(models.Model):
     wagtail_reference_index_ignore = True
     invoice = models.ForeignKey(
-        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
+        Invoice,
+        verbose_name=_("invoice"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,  # the unique (invoice, position) index serves
     )
     position = models.PositiveSmallIntegerField(_("position"))
     description = models.CharField(_("description"), max_length=300)
