@@ -16,6 +16,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from billing import payment_views as billing_payment_views
 from customers import api as customer_api
 from customers import views as customer_views
+from home import page_cache
 from home import views as home_views
 
 from .api import api_v1_router, content_api_router
@@ -36,6 +37,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include((api_v1_patterns, "api-v1"))),
     path("api/v2/", content_api_router.urls),
+    path("i18n/setlang/", page_cache.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include(two_factor_urls)),

@@ -9,6 +9,7 @@ class HomeConfig(AppConfig):
     verbose_name = _("Home and site pages")
 
     def ready(self) -> None:
-        from . import menu
+        from . import menu, page_cache
 
         menu.connect_signals()
+        page_cache.connect_signals()

@@ -1,8 +1,11 @@
+import sys
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from wagtail.models import Collection, Locale, Page, Site
 
+from home import page_cache
 from tests.factories import CompanySettingsFactory, HomePageFactory
 
 
@@ -16,6 +19,7 @@ def _isolated_media(settings, tmp_path):
 def _fresh_caches():
     """Wagtail caches site root paths across test rollbacks; every test starts clean."""
     cache.clear()
+    page_cache.forget_local_copies()
     Site.clear_site_root_paths_cache()
     yield
     cache.clear()
@@ -160,6 +164,33 @@ def _inbox_world(key, customer) -> dict:
 def two_customers(db):
     """Customers A and B: each an owner, a billing-only user, a technician limited to the
     second of two service points."""
+    return build_two_customers()
+
+
+@pytest.fixture(scope="module")
+def two_customers_for_the_module(django_db_setup, django_db_blocker):
+    """`two_customers` built once for a module whose tests only read it (no transactional
+    tests there): as Django's `TestCase.setUpTestData`, the rows live in a transaction
+    around the module, each test's own transaction is a savepoint inside it, and it is all
+    rolled back when the module is done."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        module_transaction = transaction.atomic()
+        module_transaction.__enter__()
+        try:
+            world = build_two_customers()
+        except BaseException:
+            module_transaction.__exit__(*sys.exc_info())
+            raise
+    yield world
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        module_transaction.__exit__(None, None, None)
+
+
+def build_two_customers():
+    """The rows of `two_customers` (see there)."""
     from datetime import date, timedelta
     from types import SimpleNamespace
 
