@@ -287,7 +287,7 @@ def _payment(sheet: Sheet, invoice: Invoice, company: Company) -> None:
     values_height = len(values) * HIGHLIGHT_VALUE.leading
     box_height = max(labels_height, values_height) + 2 * box_padding
 
-    in_words = f"{_('In words')}:"
+    in_words = _("In words") + ":"
     lead = stringWidth(in_words, BODY_BOLD.font, BODY.size) + stringWidth(" ", BODY.font, BODY.size)
     words = wrap(
         amount_in_words(invoice.gross_total, invoice.currency),

@@ -46,11 +46,13 @@ def keep_the_test_connection():
 
 
 @pytest.fixture
-def token(two_customers, home_page):
+def token(two_customers_for_the_module, home_page):
+    """A read token of customer A's owner; the customers are built once for all operations,
+    which only read them."""
     from customers.models import PersonalAccessToken
 
     _token, raw = PersonalAccessToken.issue(
-        user=two_customers.a.owner,
+        user=two_customers_for_the_module.a.owner,
         name="schemathesis",
         scope=PersonalAccessToken.Scope.READ,
         expires_at=timezone.now() + timedelta(days=1),
