@@ -141,7 +141,8 @@ class Invoice(models.Model):
     erp_pdf = models.FileField(
         _("original PDF"), upload_to="invoices/", storage=private_storage, blank=True
     )
-    external_id = models.CharField(_("ERP key"), max_length=64, null=True, blank=True)
+    # NULL, not "", for an invoice without an ERP key: the unique constraint lets many be.
+    external_id = models.CharField(_("ERP key"), max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = InvoiceQuerySet.as_manager()
