@@ -29,6 +29,11 @@ run: install
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit --quiet --configfile pyproject.toml --recursive . --severity-level high
+	DJANGO_SETTINGS_MODULE=config.settings.production ALLOWED_HOSTS=portal.example.pl \
+	  DATABASE_URL=sqlite:///unused.sqlite3 CACHE_URL=locmemcache:// \
+	  SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(VENV)/bin/pytest
 
 lint: install
