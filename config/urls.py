@@ -33,6 +33,9 @@ api_v1_patterns = [
 urlpatterns = [
     # One door in: the admin signs in through the two-factor login too.
     path("admin/login/", RedirectView.as_view(url="/account/login/", query_string=True)),
+    # Wagtail's own login (for private pages) would be a second way in, past the portal's
+    # sign-in with its second factor, lockout and audit: it forwards there too.
+    path("_util/login/", RedirectView.as_view(url="/account/login/", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include((api_v1_patterns, "api-v1"))),

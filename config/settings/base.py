@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.PrivateWhenSignedInMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "customers.middleware.SessionLimitsMiddleware",
     "customers.middleware.TwoFactorRequiredMiddleware",
