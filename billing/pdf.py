@@ -14,12 +14,11 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import dateformat, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from documents.pdf import NBSP, Company, format_money, format_number
+from documents.pdf import NBSP, Company, format_money, format_number, priced_line_headings
 from documents.pdf.layout import CONTENT_WIDTH, MARGIN_LEFT
 from documents.pdf.styles import TINT
 
@@ -208,17 +207,7 @@ def _lines(sheet: Sheet, invoice: Invoice) -> None:
         padding=_LINE_PADDING,
     )
     header = table.row(
-        [
-            pgettext("invoice line number", "No."),
-            _("Description"),
-            _("Quantity"),
-            _("Unit"),
-            _("Net unit price"),
-            _("VAT rate"),
-            _("Net"),
-            _("VAT"),
-            _("Gross"),
-        ],
+        priced_line_headings(),
         CELL_BOLD,
     )
     rows = [

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -40,6 +41,18 @@ class MeterQuerySet(models.QuerySet):
     def for_membership(self, membership) -> "MeterQuerySet":
         """Meters at the service points one membership reaches."""
         return self.filter(service_point__in=ServicePoint.objects.for_membership(membership))
+
+    def with_reading_count(self) -> "MeterQuerySet":
+        """Each meter with `reading_count`, its readings of every status, counted in the
+        same query (a meter's page shows the number for its pagination)."""
+        counted = (
+            Reading.objects.filter(register__meter=models.OuterRef("pk"))
+            .order_by()
+            .values("register__meter")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
+        return self.annotate(reading_count=Coalesce(models.Subquery(counted), 0))
 
     def installed(self, on: date) -> "MeterQuerySet":
         """Meters mounted on that day (a replaced meter is not)."""

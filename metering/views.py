@@ -5,8 +5,6 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -142,18 +140,11 @@ class MeterDetailView(MeteringMixin, TemplateView):
     def meters_at_its_point(self, meter_id) -> tuple[Meter, list]:
         """The meter and every meter of its service point (the chart is the point's), with
         their registers, in one query; the meter also knows how many readings it has."""
-        reading_count = (
-            Reading.objects.filter(register__meter=OuterRef("pk"))
-            .order_by()
-            .values("register__meter")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
         meters = meters_with_registers(
             Meter.objects.for_membership(self.membership)
             .filter(service_point__meters__public_id=meter_id)
             .select_related("service_point__customer")
-            .annotate(reading_count=Coalesce(Subquery(reading_count), 0))
+            .with_reading_count()
         )
         meter = next((meter for meter, _registers in meters if meter.public_id == meter_id), None)
         if meter is None:

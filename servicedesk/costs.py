@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import dateformat, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, TableStyle
@@ -31,6 +30,7 @@ from documents.pdf import (
     highlight_box,
     label_value_table,
     paragraph,
+    priced_line_headings,
     render_document,
 )
 
@@ -191,17 +191,7 @@ def _story(request: Request, title: str) -> list[Flowable]:
             format_number(report.gross),
         ]
     )
-    header = [
-        pgettext("invoice line number", "No."),
-        _("Description"),
-        _("Quantity"),
-        _("Unit"),
-        _("Net unit price"),
-        _("VAT rate"),
-        _("Net"),
-        _("VAT"),
-        _("Gross"),
-    ]
+    header = priced_line_headings()
     fixed = sum(width for width in _COLUMNS_MM if width) * mm
     widths = [width * mm if width else CONTENT_WIDTH - fixed for width in _COLUMNS_MM]
     table = data_table(header, rows, col_widths=widths, numeric_columns=_NUMERIC_COLUMNS)

@@ -5,7 +5,14 @@ footer naming the issuer, its NIP and bank account.
 """
 
 from .company import Company, issuing_company
-from .flowables import data_table, escape_text, highlight_box, label_value_table, paragraph
+from .flowables import (
+    data_table,
+    escape_text,
+    highlight_box,
+    label_value_table,
+    paragraph,
+    priced_line_headings,
+)
 from .fonts import FONT, FONT_BOLD, FONT_BOLD_ITALIC, FONT_ITALIC, register_fonts
 from .layout import CONTENT_WIDTH, build_pdf, render_document
 from .letters import Letter, render_letters
@@ -31,6 +38,7 @@ __all__ = [
     "issuing_company",
     "label_value_table",
     "paragraph",
+    "priced_line_headings",
     "register_fonts",
     "render_document",
     "render_letters",

@@ -3,6 +3,8 @@
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -23,6 +25,22 @@ def escape_text(text: str) -> str:
 def paragraph(text: str, style: ParagraphStyle | None = None) -> Paragraph:
     """A Paragraph of plain text (never markup) in a house style, ``body`` by default."""
     return Paragraph(escape_text(text), style or get_styles().body)
+
+
+def priced_line_headings() -> list[str]:
+    """The nine column headings of a table of priced lines (an invoice, a cost estimate),
+    in the active language."""
+    return [
+        pgettext("invoice line number", "No."),
+        _("Description"),
+        _("Quantity"),
+        _("Unit"),
+        _("Net unit price"),
+        _("VAT rate"),
+        _("Net"),
+        _("VAT"),
+        _("Gross"),
+    ]
 
 
 def data_table(
