@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .importer import ImportRefused, import_file
+from .importer.sweep import sweep_unreferenced_pdfs
 from .models import ImportRun
 
 
@@ -40,3 +41,9 @@ def run_import(run_id: int) -> None:
         run.save()
         return
     save_report(run, report)
+
+
+@shared_task
+def sweep_import_files() -> int:
+    """Removes imported PDFs left by imports that rolled back or were killed."""
+    return len(sweep_unreferenced_pdfs())

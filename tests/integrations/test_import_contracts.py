@@ -440,3 +440,44 @@ def test_pdfs_in_a_zipped_folder_are_found_relative_to_the_data_file(points):
     assert counts(report) == (2, 0, 0)
     with Invoice.objects.get(external_id="F2").erp_pdf.open("rb") as stored:
         assert stored.read() == pdf("F2")
+
+
+def test_pdfs_left_by_an_import_that_rolled_back_are_swept_and_named_ones_stay(points):
+    """A PDF is stored while its import's transaction is open; a rollback leaves it behind."""
+    import hashlib
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.db import transaction
+
+    from integrations.importer.sweep import sweep_unreferenced_pdfs
+
+    files = {"faktury.csv": invoice_rows(), "pdf/F1.pdf": pdf("F1"), "pdf/F2.pdf": pdf("F2")}
+    assert import_file("invoices", zip_file(files)).ok
+    field = Invoice._meta.get_field("erp_pdf")
+    folder, storage = str(field.upload_to).strip("/"), field.storage
+    digest = hashlib.sha256(pdf("F1 poprawiona")).hexdigest()
+    orphan = f"{folder}/{digest[:2]}/{digest}.pdf"
+    uploaded_by_staff = storage.save(f"{folder}/{digest[:2]}/skan.pdf", ContentFile(pdf("skan")))
+
+    class Crashed(Exception):
+        pass
+
+    with pytest.raises(Crashed), transaction.atomic():
+        assert import_file("invoices", zip_file({**files, "pdf/F1.pdf": pdf("F1 poprawiona")})).ok
+        raise Crashed
+    assert storage.exists(orphan)
+
+    assert sweep_unreferenced_pdfs(grace=timedelta(hours=1)) == [], "its import may still run"
+    assert sweep_unreferenced_pdfs(grace=timedelta(0)) == [orphan]
+    assert not storage.exists(orphan)
+    assert storage.exists(uploaded_by_staff)
+    for key in ("F1", "F2"):
+        assert Invoice.objects.get(external_id=key).erp_pdf.read() == pdf(key)
+
+
+def test_the_sweep_also_knows_contract_documents():
+    from integrations.importer.sweep import _folders
+
+    fields = {(model.__name__, name) for pairs in _folders().values() for model, name in pairs}
+    assert {("Invoice", "erp_pdf"), ("ContractDocument", "file")} <= fields

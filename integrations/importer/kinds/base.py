@@ -121,6 +121,10 @@ class Kind:
                     record.values[f"{name}_id"] = found[key]
         self.check_files(records)
 
+    def stored_file_fields(self) -> list[tuple[Any, str]]:
+        """(model, field) of every file field this kind stores imported PDFs in."""
+        return [(self.model, c.field or c.name) for c in self.columns if c.file]
+
     def check_files(self, records: list[Record]) -> None:
         """Each named PDF present and a PDF: the value becomes an AttachedFile."""
         for column in self.columns:

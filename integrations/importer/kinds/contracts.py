@@ -66,6 +66,9 @@ class ContractKind(Kind):
         ]
         self.document_folder = str(ContractDocument._meta.get_field("file").upload_to).strip("/")
 
+    def stored_file_fields(self):
+        return [(ContractDocument, "file")]
+
     def records(self, rows):
         for number, row in rows:
             record = self.clean_row(number, row, self.contract_columns)
