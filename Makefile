@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed-from-lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint messages lock bench clean
+.PHONY: install run test lint messages lock bench soak backup restore clean
 
 $(INSTALLED): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,19 @@ lock:
 # BENCH_SMOKE=1: 2000 customers, 3 s per run, fails on any error; BENCH_CUSTOMERS=N.
 bench: install
 	$(PY) bench/run.py
+
+# Fixed-rate mixed load with a Celery worker delivering; fails on any error or a process
+# growing more than 10 %. SOAK_SECONDS (600), SOAK_RATE (5 req/s); see bench/README.md.
+soak: install
+	$(PY) bench/soak.py
+
+# Database and stored files into $(BACKUP_DIR) (default var/backups); restore one into an
+# empty database and empty folders: make restore FROM=var/backups/okienko-… (docs/BACKUP.md).
+backup: install
+	bin/backup $(BACKUP_DIR)
+
+restore: install
+	bin/restore $(FROM)
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3

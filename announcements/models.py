@@ -331,3 +331,23 @@ class AnnouncementPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["is_current"] = self.is_current()
         return context
+
+
+class PendingFanOut(models.Model):
+    """An announcement whose notices are still to be written: set when it is published,
+    cleared when its fan-out task has run. A publication whose task never reached the
+    broker (it was down at commit time) is picked up again by a periodic sweep."""
+
+    page = models.OneToOneField(
+        AnnouncementPage, on_delete=models.CASCADE, related_name="pending_fan_out"
+    )
+    since = models.DateTimeField(_("published at"))
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("pending fan-out")
+        verbose_name_plural = _("pending fan-outs")
+
+    def __str__(self) -> str:
+        return f"{self.page_id} @ {self.since:%Y-%m-%d %H:%M}"

@@ -18,7 +18,7 @@ from notifications.models import Category
 from notifications.services import notify_many
 
 from .audience import users_for
-from .models import AnnouncementPage, Audience, Severity
+from .models import AnnouncementPage, Audience, PendingFanOut, Severity
 
 NOTICE_TEMPLATE = "announcements/notifications/announcement"
 BATCH_SIZE = 500
@@ -37,6 +37,7 @@ def announcement_published(page: AnnouncementPage) -> None:
     if page.channels:
         from .tasks import fan_out_announcement
 
+        PendingFanOut.objects.update_or_create(page=page, defaults={"since": timezone.now()})
         page_id = page.pk
         transaction.on_commit(lambda: fan_out_announcement.delay(page_id))
 

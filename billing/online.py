@@ -1,14 +1,21 @@
 """Online payments: the customer chooses what to pay, the provider says how it ended.
 
 Notifications are idempotent: whatever a provider sends, however often or at once,
-one payment is booked per order; a wrong amount or currency books nothing.
+one payment is booked per order and its payer is told once; a wrong amount or currency
+books nothing.
 """
 
 import logging
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+
+from customers.models import Ability
+from customers.notification_hooks import recipients
+from notifications.models import Category
+from notifications.services import absolute_url, notify
 
 from .models import AdvanceInstalment, Invoice, OnlinePayment, Payment
 from .providers import Notification, get_provider
@@ -107,4 +114,24 @@ def _apply(provider_name: str, notification: Notification) -> str:
         settles=[*payment.invoices.all(), *payment.instalments.all()],
     )
     payment.save(update_fields=["status", "finished_at", "payment"])
+    _tell_the_payer(payment)
     return "booked"
+
+
+def _tell_the_payer(payment: OnlinePayment) -> None:
+    """The person who paid hears that the money arrived, while they still see the customer's
+    bills; the outbox key is the payment's, so a replayed notification tells nobody again."""
+    for membership in recipients(payment.customer, Ability.VIEW_BILLING):
+        if membership.user_id != payment.created_by_id:
+            continue
+        notify(
+            membership.user,
+            category=Category.BILLING,
+            template="billing/notifications/payment_received",
+            context={
+                "payment": payment,
+                "customer": payment.customer,
+                "url": absolute_url(reverse("billing:online_payment", args=[payment.public_id])),
+            },
+            key=f"payment_received:{payment.public_id}:{membership.user_id}",
+        )

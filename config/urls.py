@@ -96,3 +96,4 @@ if settings.DEBUG:
 
 urlpatterns.append(path("", include(wagtail_urls)))
 handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

@@ -1,8 +1,12 @@
-"""Operational endpoints that belong to no domain room."""
+"""Operational endpoints that belong to no domain room, and the error pages."""
+
+import sys
 
 from django.core.cache import cache
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -10,7 +14,11 @@ from django.views.decorators.http import require_GET
 @never_cache
 @require_GET
 def healthz(request):
-    """Tell a load balancer whether this node reaches its database and cache."""
+    """Tell a load balancer whether this node reaches its database and cache.
+
+    Without its database a node cannot serve (503); without the cache it serves, slower
+    (the cache holds copies only), so it stays in the pool and says it is degraded.
+    """
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -23,10 +31,10 @@ def healthz(request):
         checks["cache"] = "ok" if cache.get("healthz") == "ok" else "error"
     except Exception:  # noqa: BLE001
         checks["cache"] = "error"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
-    )
+    if checks["database"] != "ok":
+        return JsonResponse({"status": "error", **checks}, status=503)
+    status = "ok" if checks["cache"] == "ok" else "degraded"
+    return JsonResponse({"status": status, **checks}, status=200)
 
 
 def page_not_found(request, exception):
@@ -39,3 +47,31 @@ def page_not_found(request, exception):
             {"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}, status=404
         )
     return defaults.page_not_found(request, exception)
+
+
+RETRY_AFTER_SECONDS = 30
+"""How long a client is asked to wait while the database cannot be reached."""
+
+
+def server_error(request):
+    """A database that cannot be reached (stopped, restarting, failing over) is a 503 with
+    Retry-After: the page asks the visitor to come back shortly and a provider's or load
+    balancer's retry comes later. Any other failure is the 500 page.
+
+    The handler runs while the exception is being handled, so it can ask which one it was.
+    Its answer needs no database: the page is rendered without context processors.
+    """
+    from django.utils.translation import gettext as _
+    from django.views import defaults
+
+    if not isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return defaults.server_error(request)
+    if request.path.startswith("/api/"):
+        message = _("The service is temporarily unavailable. Please try again in a few minutes.")
+        body = {"error": {"code": "service_unavailable", "message": message, "fields": {}}}
+        response = JsonResponse(body, status=503)
+    else:
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)
+    return response

@@ -124,3 +124,39 @@ def test_a_user_who_joins_later_is_told_on_the_next_publication(
         page.save_revision().publish()
     assert Delivery.objects.count() == 3
     assert Delivery.objects.filter(user=newcomer).exists()
+
+
+def test_a_fan_out_whose_task_was_lost_is_started_again_after_the_grace(
+    board, settings, django_capture_on_commit_callbacks
+):
+    """Publishing marks the fan-out pending; its task, lost (the broker was down at commit
+    time, so the callback never ran), is started again by the sweep once the grace is over."""
+    from datetime import timedelta
+
+    from announcements.models import PendingFanOut
+    from announcements.tasks import resume_fan_outs
+
+    users = audience(3)
+    with django_capture_on_commit_callbacks(execute=False):
+        page = for_everyone(board)
+    assert PendingFanOut.objects.filter(page=page).exists()
+    assert Delivery.objects.count() == 0
+
+    settings.FAN_OUT_GRACE_SECONDS = 120
+    assert resume_fan_outs() == 0, "within the grace the first task may still come"
+    PendingFanOut.objects.update(since=PendingFanOut.objects.get().since - timedelta(minutes=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert resume_fan_outs() == 1
+    assert Delivery.objects.filter(key__startswith=f"announcement:{page.pk}:").count() == len(users)
+    assert not PendingFanOut.objects.exists()
+    assert resume_fan_outs() == 0
+
+
+def test_a_fan_out_that_ran_leaves_nothing_pending(board, django_capture_on_commit_callbacks):
+    from announcements.models import PendingFanOut
+
+    audience(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        for_everyone(board)
+    assert Delivery.objects.count() == 2
+    assert not PendingFanOut.objects.exists()

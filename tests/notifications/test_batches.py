@@ -18,7 +18,7 @@ from notifications.services import (
     queue,
     record_consent,
 )
-from notifications.tasks import deliver_batch, flush_outbox
+from notifications.tasks import SEND_CHUNK, deliver_batch, flush_outbox
 from tests.factories import UserFactory
 from tests.notifications.conftest import NOTICE
 
@@ -249,7 +249,7 @@ def test_a_batch_sends_each_row_once_and_leaves_others_alone(mailoutbox, recorde
     assert Delivery.objects.get(pk=later.pk).status == "pending"
 
 
-def test_a_batch_takes_the_same_queries_whatever_its_size(db):
+def test_a_batch_takes_the_same_queries_for_every_send_chunk(db):
     def queries_for(count: int, prefix: str) -> int:
         with at(NOON):
             ids = [row(f"{prefix}{n}", f"{prefix}{n}@example.pl").pk for n in range(count)]
@@ -257,8 +257,9 @@ def test_a_batch_takes_the_same_queries_whatever_its_size(db):
                 assert deliver_batch(ids)["sent"] == count
         return len(queries)
 
-    # SAVEPOINT, the locking SELECT, one UPDATE, RELEASE.
-    assert queries_for(3, "a") == queries_for(40, "b") == 4
+    # SAVEPOINT, the locking SELECT, one UPDATE, RELEASE, for each SEND_CHUNK rows.
+    assert queries_for(3, "a") == queries_for(SEND_CHUNK, "b") == 4
+    assert queries_for(4 * SEND_CHUNK, "c") == 16
 
 
 def test_flush_hands_out_batches(monkeypatch, db, django_capture_on_commit_callbacks):

@@ -385,3 +385,23 @@ def test_retry_puts_failed_rows_back_and_keeps_their_attempts(
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == ("sent", MAX_ATTEMPTS + 1)
     assert [m.subject for m in mailoutbox] == ["S"]
+
+
+def test_a_notice_sent_again_carries_the_same_message_id(
+    person, notice_templates, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A worker killed between the mail server's yes and the row's commit sends once more;
+    the repeat has the first one's Message-ID, so a mailbox can tell it is the same."""
+    from notifications.tasks import deliver, message_id
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            person, category=Category.ACCOUNT, template=NOTICE, context=notice_templates, key="a:1"
+        )
+    delivery = Delivery.objects.get(key="a:1:email")
+    Delivery.objects.filter(pk=delivery.pk).update(status="pending", sent_at=None)
+    deliver(delivery.pk)
+    first, again = (m.extra_headers["Message-ID"] for m in mailoutbox)
+    assert first == again
+    assert first.startswith("<") and first.endswith(">") and "@" in first
+    assert message_id("a:2:email") != first
