@@ -20,7 +20,7 @@ from home import page_cache
 from home import views as home_views
 
 from .api import api_v1_router, content_api_router
-from .views import healthz
+from .views import healthz, security_txt
 
 api_v1_patterns = [
     path("me/", customer_api.MeView.as_view(), name="me"),
@@ -87,6 +87,7 @@ urlpatterns = [
     path("account/", include("customers.urls")),
     path("search/", home_views.search, name="search"),
     path("healthz/", healthz, name="healthz"),
+    path(".well-known/security.txt", security_txt, name="security_txt"),
 ]
 
 if settings.DEBUG:

@@ -1,12 +1,15 @@
 """Operational endpoints that belong to no domain room, and the error pages."""
 
 import sys
+from datetime import UTC, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
-from django.utils.cache import add_never_cache_headers
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -35,6 +38,28 @@ def healthz(request):
         return JsonResponse({"status": "error", **checks}, status=503)
     status = "ok" if checks["cache"] == "ok" else "degraded"
     return JsonResponse({"status": status, **checks}, status=200)
+
+
+@require_GET
+def security_txt(request):
+    """`/.well-known/security.txt` (RFC 9116): where to report a vulnerability.
+
+    Served when the operator names a contact (SECURITY_CONTACT, a mailto: or https: URI);
+    it expires half a year after it was served, so a stale copy is not trusted for ever.
+    """
+    contact = settings.SECURITY_CONTACT
+    if not contact:
+        raise Http404
+    expires = (timezone.now() + timedelta(days=182)).replace(microsecond=0)
+    lines = [
+        f"Contact: {contact}",
+        f"Expires: {expires.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        "Preferred-Languages: pl, en",
+        f"Canonical: {request.build_absolute_uri()}",
+    ]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 def page_not_found(request, exception):

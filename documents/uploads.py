@@ -1,24 +1,38 @@
-"""Checks on files that customers and staff attach to service-desk requests.
+"""Checks on files that customers and staff upload: request attachments, replies,
+photos of meters, files of messages to customers.
 
 A file is accepted only when its extension is on the allow-list, its content is what
-the extension claims, and nothing in it could run as a page in a browser. The content
-type we report is decided here from the content, never taken from the browser.
+the extension claims, nothing in it could run as a page in a browser, and, when a
+ClamAV daemon is configured (documents.virus_scan), clamd finds nothing in it. The
+content type we report is decided here from the content, never taken from the browser.
+
+Accepted files are kept under generated names in the private storage and served only as
+downloads (`Content-Disposition: attachment`, this content type, `nosniff`). PDFs may
+carry JavaScript, often inside compressed object streams no byte scan can read: they are
+accepted, never shown inline, and left to clamd's PDF signatures when it is configured.
 """
 
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 import unicodedata
 import warnings
+import weakref
 import zipfile
 from dataclasses import dataclass
 from typing import IO, NoReturn
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image
+
+from . import virus_scan
+
+logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -29,6 +43,9 @@ FALLBACK_STEM = "attachment"
 MAX_ZIP_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_ZIP_RATIO = 100
 MAX_ZIP_MEMBERS = 1000
+# Deflate never grows data by more than a few bytes per 16 kB block: a member packed
+# larger than this declares a size smaller than its data (a zip bomb hiding its size).
+MAX_ZIP_PACKED_OVERHEAD = 1024
 
 SCAN_CHUNK_BYTES = 64 * 1024
 
@@ -105,11 +122,25 @@ class _Scan:
     is_text: bool
 
 
+# Uploads already accepted in this process: a form checks its files and the service it
+# hands them to checks them again; the second time must not stream them to clamd again.
+_accepted: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def check_upload(upload) -> CheckedUpload:
     """Accept one uploaded file or raise ValidationError naming it.
 
     The upload is left at position 0 so the caller can save it.
     """
+    if isinstance(upload, UploadedFile) and upload in _accepted:
+        return _accepted[upload]
+    checked = _check_upload(upload)
+    if isinstance(upload, UploadedFile):
+        _accepted[upload] = checked
+    return checked
+
+
+def _check_upload(upload) -> CheckedUpload:
     name = clean_name(upload.name or "")
     content_type = CONTENT_TYPES.get(_extension(name).lower())
     if content_type is None:
@@ -146,6 +177,8 @@ def check_upload(upload) -> CheckedUpload:
             _check_image(upload, name, PILLOW_FORMATS[content_type])
         if content_type in OOXML or content_type in ODF:
             _check_zip(upload, name, content_type)
+        if virus_scan.is_enabled():
+            _check_viruses(upload, name)
     finally:
         upload.seek(0)
     return CheckedUpload(name=name, content_type=content_type, size=scan.size)
@@ -282,6 +315,8 @@ def _check_zip_members(members: list[zipfile.ZipInfo], name: str) -> None:
         ratio = member.file_size / max(member.compress_size, 1)
         if total > MAX_ZIP_UNCOMPRESSED_BYTES or ratio > MAX_ZIP_RATIO:
             _refuse_unsafe_archive(name)
+        if member.compress_size > member.file_size * 1.01 + MAX_ZIP_PACKED_OVERHEAD:
+            _refuse_unsafe_archive(name)
 
 
 def _check_zip_document(archive: zipfile.ZipFile, name: str, content_type: str) -> None:
@@ -308,6 +343,29 @@ def _check_zip_integrity(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo
         with archive.open(member) as stream:
             while stream.read(SCAN_CHUNK_BYTES):
                 pass
+
+
+def _check_viruses(upload: IO[bytes], name: str) -> None:
+    """Refuse what clamd finds harmful, and, failing closed, what it could not scan."""
+    try:
+        verdict = virus_scan.scan(upload)
+    except virus_scan.ScannerUnavailable as error:
+        logger.warning("Upload %r refused: the virus scanner is unavailable (%s)", name, error)
+        _refuse(
+            _(
+                "%(name)s: the file could not be checked for viruses just now. "
+                "Please try again later."
+            ),
+            "scan_unavailable",
+            name,
+        )
+    if not verdict.clean:
+        logger.warning("Upload %r refused: clamd found %s", name, verdict.signature)
+        _refuse(
+            _("%(name)s: the virus scanner found harmful content in the file."),
+            "infected",
+            name,
+        )
 
 
 def _refuse(message: str, code: str, name: str, **params) -> NoReturn:

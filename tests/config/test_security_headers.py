@@ -39,9 +39,29 @@ def test_api_docs_load_only_local_assets(client, admin_user):
         assert "fonts.googleapis.com" not in html
 
 
-def test_only_the_staff_admin_allows_inline_scripts(staff_client, home_page):
+def test_no_page_allows_inline_scripts_the_admin_included(staff_client, home_page):
     client = staff_client
-    admin_csp = client.get("/admin/")["Content-Security-Policy"]
-    assert "script-src 'self' 'unsafe-inline'" in admin_csp
+    assert "unsafe-inline" not in client.get("/admin/")["Content-Security-Policy"]
     assert "unsafe-inline" not in client.get("/")["Content-Security-Policy"]
     assert "unsafe-inline" not in client.get("/api/v1/")["Content-Security-Policy"]
+
+
+def test_security_txt_names_the_contact_and_expires_within_a_year(client, settings):
+    """RFC 9116: Contact and Expires are required; Expires less than a year ahead."""
+    from datetime import UTC, datetime, timedelta
+
+    settings.SECURITY_CONTACT = "mailto:security@example.pl"
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    fields = dict(line.split(": ", 1) for line in response.content.decode().splitlines())
+    assert fields["Contact"] == "mailto:security@example.pl"
+    expires = datetime.strptime(fields["Expires"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert datetime.now(UTC) < expires < datetime.now(UTC) + timedelta(days=365)
+    assert fields["Canonical"] == "http://testserver/.well-known/security.txt"
+    assert fields["Preferred-Languages"] == "pl, en"
+
+
+def test_without_a_contact_there_is_no_security_txt(client, settings):
+    settings.SECURITY_CONTACT = ""
+    assert client.get("/.well-known/security.txt").status_code == 404
