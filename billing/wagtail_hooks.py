@@ -6,6 +6,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from customers.area import MenuItem, Widget
 from customers.models import Ability
+from notifications.permissions import PermissionCheckedSnippetChooserViewSet
 
 from .balance import AGEING_BUCKETS, balance_for
 from .models import BankCredit, Invoice, Payment
@@ -70,6 +71,7 @@ class InvoiceViewSet(SnippetViewSet):
     """Invoices come from the ERP: staff search, filter and inspect them here."""
 
     model = Invoice
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "doc-full"
     menu_label = _("Invoices")
     add_to_admin_menu = False
@@ -99,6 +101,7 @@ class InvoiceViewSet(SnippetViewSet):
 
 class PaymentViewSet(SnippetViewSet):
     model = Payment
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "tick"
     menu_label = _("Payments")
     add_to_admin_menu = False
@@ -113,6 +116,7 @@ class BankCreditViewSet(SnippetViewSet):
     """Credits from bank statements; the unmatched ones wait here for review."""
 
     model = BankCredit
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "download"
     menu_label = _("Bank credits")
     add_to_admin_menu = False

@@ -44,3 +44,42 @@ class PrivateWhenSignedInMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class RefuseNulInQueryMiddleware:
+    """Answers 400, naming the parameters, when the query string holds a NUL character.
+
+    No field takes one (forms refuse it in posted data), and PostgreSQL cannot compare text
+    with it: a `?q=%00` reaching a filter or a search would end in a 500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        names = sorted(
+            name
+            for name, values in request.GET.lists()
+            if "\x00" in name or any("\x00" in value for value in values)
+        )
+        if not names:
+            return self.get_response(request)
+        from django.http import HttpResponseBadRequest, JsonResponse
+        from django.utils.translation import gettext as _
+
+        message = _("Null characters are not allowed.")
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "error": {
+                        "code": "invalid",
+                        "message": message,
+                        "fields": {name.replace("\x00", ""): [message] for name in names},
+                    }
+                },
+                status=400,
+            )
+        return HttpResponseBadRequest(
+            f"{message} ({', '.join(name.replace(chr(0), '') for name in names)})",
+            content_type="text/plain; charset=utf-8",
+        )

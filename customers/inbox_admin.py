@@ -37,6 +37,7 @@ from wagtail.snippets.views.snippets import (
 )
 
 from documents.uploads import check_upload
+from notifications.permissions import PermissionCheckedSnippetChooserViewSet
 
 from .inbox_services import audience_users, not_read_by, receipt_counts, send_message
 from .models import Customer, InboxMessage
@@ -218,6 +219,7 @@ class InboxMessageViewSet(SnippetViewSet):
     """Messages to customers: written as drafts, sent with the Send action."""
 
     model = InboxMessage
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "mail"
     menu_label = gettext_lazy("Messages to customers")
     menu_order = 215

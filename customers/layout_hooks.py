@@ -12,6 +12,8 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from notifications.permissions import PermissionCheckedSnippetChooserViewSet
+
 from .area import KNOWN_WIDGETS, SEARCH_RESULTS_PER_KIND, SearchResult, Widget
 from .models import Ability, Contract, DashboardLayout, InboxMessage
 
@@ -33,6 +35,7 @@ class DashboardLayoutViewSet(SnippetViewSet):
     """Which widgets a segment's customers see on their dashboard, and in which order."""
 
     model = DashboardLayout
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "table"
     menu_label = gettext_lazy("Dashboard layouts")
     add_to_settings_menu = True

@@ -14,6 +14,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView as SnippetCreateView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from notifications.permissions import PermissionCheckedSnippetChooserViewSet
+
 from .area import MenuItem
 from .models import Ability, Customer, Membership, Shipment
 
@@ -70,6 +72,7 @@ class ShipmentCreateView(SnippetCreateView):
 
 class ShipmentViewSet(SnippetViewSet):
     model = Shipment
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     add_view_class = ShipmentCreateView
     icon = "mail"
     menu_label = _("Shipments")

@@ -1,4 +1,6 @@
 from axes.models import AccessAttempt
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.http import HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -7,7 +9,9 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
-from wagtail_modeladmin.views import InspectView
+from wagtail_modeladmin.views import HistoryView, IndexView, InspectView
+
+from notifications.permissions import PermissionCheckedSnippetChooserViewSet
 
 from . import admin_views, layout_hooks, notification_hooks  # noqa: F401 - hooks
 from .area import MenuItem, Widget
@@ -24,6 +28,58 @@ from .models import (
     Segment,
     ServicePoint,
 )
+
+SIMPLE_LOOKUPS = {"exact", "iexact", "isnull", "gt", "gte", "lt", "lte", "in", "id", "pk"}
+
+
+class FilteredIndexView(IndexView):
+    """A listing that takes only its own filters, search, order and page from the query.
+
+    wagtail-modeladmin hands any other parameter to the ORM as a lookup, across relations
+    (``?requested_by__password__startswith=`` would tell what a hash begins with); Django's
+    admin refuses lookups outside ``list_filter``, and so does this.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        filters = {
+            entry if isinstance(entry, str) else entry[0]
+            for entry in self.model_admin.get_list_filter(request)
+        }
+        unknown = sorted(key for key in request.GET if not self._allowed(key, filters))
+        if not unknown:
+            try:
+                return super().dispatch(request, *args, **kwargs)
+            except IncorrectLookupParameters:
+                unknown = sorted(request.GET)
+        return HttpResponseBadRequest(
+            _("This list cannot be filtered by: %(names)s") % {"names": ", ".join(unknown)}
+        )
+
+    def _allowed(self, key: str, filters: set) -> bool:
+        if key in (self.ORDER_VAR, self.ORDER_TYPE_VAR, self.PAGE_VAR, self.SEARCH_VAR):
+            return True
+        if key == self.EXPORT_VAR:
+            return bool(self.model_admin.get_list_export(self.request))
+        parts = key.split("__")
+        while len(parts) > 1 and parts[-1] in SIMPLE_LOOKUPS:
+            parts.pop()
+        return "__".join(parts) in filters
+
+
+class PermittedHistoryView(HistoryView):
+    """A row's history (and its name) for those who may list the model's rows:
+    wagtail-modeladmin's own shows it to any admin user."""
+
+    def check_action_permitted(self, user):
+        return self.permission_helper.user_can_list(user)
+
+
+class ListingAdmin(ModelAdmin):
+    """A model admin whose listing refuses lookups it does not offer, and whose history
+    pages ask for the model's permissions."""
+
+    index_view_class = FilteredIndexView
+    history_view_class = PermittedHistoryView
 
 
 class CustomerInspectView(InspectView):
@@ -44,7 +100,7 @@ class CustomerInspectView(InspectView):
         return context
 
 
-class CustomerAdmin(ModelAdmin):
+class CustomerAdmin(ListingAdmin):
     model = Customer
     menu_label = _("Customers")
     menu_icon = "user"
@@ -75,7 +131,7 @@ class CustomerAdmin(ModelAdmin):
     )
 
 
-class ServicePointAdmin(ModelAdmin):
+class ServicePointAdmin(ListingAdmin):
     model = ServicePoint
     menu_label = _("Service points")
     menu_icon = "site"
@@ -84,7 +140,7 @@ class ServicePointAdmin(ModelAdmin):
     search_fields = ("code", "customer__number", "customer__name", "street", "city")
 
 
-class MembershipAdmin(ModelAdmin):
+class MembershipAdmin(ListingAdmin):
     model = Membership
     menu_label = _("Portal users")
     menu_icon = "group"
@@ -93,14 +149,14 @@ class MembershipAdmin(ModelAdmin):
     search_fields = ("user__email", "customer__number", "customer__name")
 
 
-class SegmentAdmin(ModelAdmin):
+class SegmentAdmin(ListingAdmin):
     model = Segment
     menu_label = _("Segments")
     menu_icon = "tag"
     list_display = ("group", "code", "requires_two_factor")
 
 
-class ChangeRequestAdmin(ModelAdmin):
+class ChangeRequestAdmin(ListingAdmin):
     model = ChangeRequest
     menu_label = _("Change requests")
     menu_icon = "edit"
@@ -118,6 +174,7 @@ class ContractViewSet(SnippetViewSet):
     """Contracts as Wagtail snippets: searchable, filterable, inspectable."""
 
     model = Contract
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "doc-full-inverse"
     menu_label = _("Contracts")
     menu_order = 230
@@ -132,7 +189,7 @@ class ContractViewSet(SnippetViewSet):
 register_snippet(ContractViewSet)
 
 
-class ContractDocumentAdmin(ModelAdmin):
+class ContractDocumentAdmin(ListingAdmin):
     """Staff upload the signed PDF, annexes and new terms, a version each."""
 
     model = ContractDocument
@@ -156,7 +213,7 @@ class ReadOnlyPermissionHelper(PermissionHelper):
         return False
 
 
-class AuditEventAdmin(ModelAdmin):
+class AuditEventAdmin(ListingAdmin):
     model = AuditEvent
     menu_label = _("Audit log")
     menu_icon = "history"
@@ -178,7 +235,7 @@ class LockoutPermissionHelper(ReadOnlyPermissionHelper):
         return self.user_has_specific_permission(user, "delete")
 
 
-class LockoutAdmin(ModelAdmin):
+class LockoutAdmin(ListingAdmin):
     model = AccessAttempt
     menu_label = _("Login lockouts")
     menu_icon = "lock"

@@ -9,7 +9,8 @@ class HomeConfig(AppConfig):
     verbose_name = _("Home and site pages")
 
     def ready(self) -> None:
-        from . import menu, page_cache
+        from . import menu, page_cache, search_terms
 
         menu.connect_signals()
         page_cache.connect_signals()
+        search_terms.quote_fts5_phrases()

@@ -18,6 +18,7 @@ from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from notifications.events import EVENTS
 from notifications.models import Channel, Delivery
+from notifications.permissions import PermissionCheckedSnippetChooserViewSet
 from notifications.tasks import deliver
 
 from .models import WebhookEndpoint, new_secret
@@ -68,6 +69,7 @@ class WebhookEndpointViewSet(SnippetViewSet):
     """Where the portal tells the company's systems of events, signed with a secret."""
 
     model = WebhookEndpoint
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     index_view_class = WebhookEndpointIndexView
     icon = "link-external"
     menu_label = gettext_lazy("Webhooks")

@@ -11,6 +11,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from customers.area import MenuItem, Widget
 from customers.gate import request_service_points
 from customers.models import Ability
+from notifications.permissions import PermissionCheckedSnippetChooserViewSet
 
 from .models import Meter, Reading, ReadingWindow, TariffPrice
 
@@ -111,6 +112,7 @@ class MeterViewSet(SnippetViewSet):
     """Meters come from the ERP; staff look them up and correct them here."""
 
     model = Meter
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "time"
     menu_label = _("Meters")
     add_to_admin_menu = False
@@ -142,6 +144,7 @@ class MeterViewSet(SnippetViewSet):
 
 class ReadingViewSet(SnippetViewSet):
     model = Reading
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "list-ul"
     menu_label = _("Readings")
     add_to_admin_menu = False
@@ -163,6 +166,7 @@ class ReadingViewSet(SnippetViewSet):
 
 class ReadingWindowViewSet(SnippetViewSet):
     model = ReadingWindow
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "date"
     menu_label = _("Reading windows")
     add_to_admin_menu = False
@@ -183,6 +187,7 @@ class ReadingWindowViewSet(SnippetViewSet):
 
 class TariffPriceViewSet(SnippetViewSet):
     model = TariffPrice
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "form"
     menu_label = _("Tariff prices")
     add_to_admin_menu = False

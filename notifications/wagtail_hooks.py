@@ -11,7 +11,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views
 from .models import Consent, Delivery, Preference
-from .permissions import ViewOnlyPermissionPolicy
+from .permissions import PermissionCheckedSnippetChooserViewSet, ViewOnlyPermissionPolicy
 
 register_permission_policy(Delivery, ViewOnlyPermissionPolicy(Delivery))
 register_permission_policy(Consent, ViewOnlyPermissionPolicy(Consent))
@@ -21,6 +21,7 @@ class DeliveryViewSet(SnippetViewSet):
     """Every message the outbox holds: what, to whom, and how its sending went."""
 
     model = Delivery
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "mail"
     menu_label = _("Outbox")
     search_backend_name = None
@@ -51,6 +52,7 @@ class ConsentViewSet(SnippetViewSet):
     """Consents given and withdrawn, with the text each person saw: the history, kept."""
 
     model = Consent
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "tick-inverse"
     menu_label = _("Consents")
     search_backend_name = None

@@ -7,6 +7,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from customers.area import MenuItem, Widget
 from customers.models import Ability
+from notifications.permissions import PermissionCheckedSnippetChooserViewSet
 
 from . import appointment_hooks, form_hooks, inbox_hooks  # noqa: F401 - they register hooks
 from .models import CatalogueItem, Request, RequestType, Team, WorkingCalendar
@@ -46,6 +47,7 @@ def seed_demo_servicedesk(context):
 
 class RequestTypeViewSet(SnippetViewSet):
     model = RequestType
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "form"
     menu_label = _("Request types")
     add_to_admin_menu = False
@@ -97,6 +99,7 @@ class RequestTypeViewSet(SnippetViewSet):
 
 class WorkingCalendarViewSet(SnippetViewSet):
     model = WorkingCalendar
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "date"
     menu_label = _("Working calendars")
     add_to_admin_menu = False
@@ -113,6 +116,7 @@ class WorkingCalendarViewSet(SnippetViewSet):
 
 class TeamViewSet(SnippetViewSet):
     model = Team
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "group"
     menu_label = _("Teams")
     add_to_admin_menu = False
@@ -121,6 +125,7 @@ class TeamViewSet(SnippetViewSet):
 
 class CatalogueItemViewSet(SnippetViewSet):
     model = CatalogueItem
+    chooser_viewset_class = PermissionCheckedSnippetChooserViewSet
     icon = "list-ul"
     menu_label = _("Price list for orders")
     add_to_admin_menu = False

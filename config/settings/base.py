@@ -82,6 +82,7 @@ INSTALLED_APPS = OKIENKO_APPS + WAGTAIL_APPS + THIRD_PARTY_APPS + DJANGO_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RefuseNulInQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "home.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -285,6 +286,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# A ClamAV daemon every uploaded file is streamed to before it is kept ("tcp://host:3310"
+# or a socket path). Empty: no virus scan. Set, but unreachable: uploads are refused
+# with "try again later" (fail closed, documents/virus_scan.py).
+CLAMAV_ADDRESS = env("CLAMAV_ADDRESS", default="")
+
+# Where to report a vulnerability, served in /.well-known/security.txt (a mailto: or
+# https: URI); empty: the file is not served.
+SECURITY_CONTACT = env("SECURITY_CONTACT", default="")
+
 # E-mail
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -327,6 +337,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How often the beat hands out outbox rows still waiting: those whose backoff is over,
+# and those a lost publish left behind (the broker down, a process killed after commit).
+OUTBOX_FLUSH_SECONDS = env.float("OUTBOX_FLUSH_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
 # Wagtail
