@@ -522,6 +522,8 @@ MATRIX: dict[str, str] = {
     **_rows("not found for anyone", "wagtailapi", "pages:find images:find documents:find"),
     **_rows("password form of a restriction", "", "wagtailcore_authenticate_with_password"),
     **_rows("not found for anyone", "", "wagtaildocs_authenticate_with_password"),
+    # Served only once the operator names a security contact (none in the tests).
+    **_rows("not found for anyone", "", "security_txt"),
     **_rows("public", "", "javascript-catalog healthz search password_reset password_reset_done"),
     **_rows("public", "", "password_reset_confirm password_reset_complete"),
     **_rows("redirect", "", "set_language"),

@@ -469,6 +469,7 @@ OTHER_ROUTES = {
     ),
     "search": lambda a: reverse("search"),
     "healthz": lambda a: reverse("healthz"),
+    "security_txt": lambda a: reverse("security_txt"),
     "wagtailcore_authenticate_with_password": lambda a: reverse(
         "wagtailcore_authenticate_with_password", args=[1, 1]
     ),
