@@ -8,7 +8,8 @@ only a handle on its pool (thread-safe, and forked workers get new pools as Djan
 them), so it is kept with the pool.
 
 The cache only ever holds copies of what the database holds (sessions are `cached_db`), so
-pages keep serving while Redis is unreachable: a read is a miss, a write is dropped, and
+pages keep serving while Redis is unreachable: a read is a miss, a write is dropped (and
+the cache is emptied when Redis answers again, so no copy outlives a dropped change), and
 the failure is logged (once per LOG_EVERY seconds, with how many were not). Short socket
 timeouts make an unreachable Redis cost milliseconds, and after a failure the process
 leaves Redis alone for RETRY_AFTER seconds, so a Redis that hangs rather than refuses
@@ -57,9 +58,12 @@ def _tolerant(missing):
                 self._failed()
                 return missing(*args, **kwargs)
             try:
+                if self._missed_writes:
+                    self._forget_copies()
                 return operation(self, *args, **kwargs)
             except UNAVAILABLE as error:
                 self._down_until = time.monotonic() + RETRY_AFTER
+                self._missed_writes = True
                 self._failed(error)
                 return missing(*args, **kwargs)
 
@@ -99,9 +103,22 @@ class RedisCache(redis.RedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
         self._down_until = 0.0
+        self._missed_writes = False
         self._lock = threading.Lock()
         self._logged_at = 0.0
         self._unlogged = 0
+
+    def _forget_copies(self) -> None:
+        """Empty the cache once Redis answers again after this process lost it.
+
+        Writes dropped meanwhile (a session ended, a page unpublished, a counter moved)
+        left copies in Redis that the database no longer agrees with; a Redis that was
+        only out of reach, not restarted, would serve them. Losing every copy costs a
+        cold cache; keeping them could bring a signed-out session back.
+        """
+        redis.RedisCache.clear(self)
+        self._missed_writes = False
+        logger.warning("Cache reachable again: emptied, as writes were dropped meanwhile")
 
     def _failed(self, error: Exception | None = None) -> None:
         """Count a failed call; log one now and then, with how many went unlogged."""
