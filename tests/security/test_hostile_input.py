@@ -663,6 +663,109 @@ def test_staff_written_text_is_shown_as_text_everywhere(
         assert out.checked[(field, output)] >= 1, (field, output)
 
 
+def test_resolution_words_and_visit_details_are_shown_as_text(
+    client, staff_client, two_customers, django_capture_on_commit_callbacks
+):
+    """What is said at the end of a request (the reason to reopen it, the comment on the
+    rating) and what staff write about the work (a cost item, the place of a visit), on
+    the customer's and the staff's pages, in e-mail, in the cost report and in the .ics."""
+    from servicedesk.models import CostItem, Request
+    from tests.factories import UserFactory
+
+    a = two_customers.a
+    client.force_login(a.owner)
+    agent = UserFactory(is_staff=True)
+    request, slot = a.requests[0], a.slots[0]
+    out = Outputs()
+
+    def refused(field, response):
+        """A form sent back with its error (400): the payload is refused, and the page
+        that says so shows it as text too."""
+        assert response.status_code == 400, (field, response.status_code)
+        out.refused[field] += 1
+        live = scan_html(response.content.decode()).live
+        if live:
+            out.holes.append((field, "refused form", live[:3]))
+
+    def pages(field, payloads):
+        customer_page = client.get(
+            reverse("servicedesk:request", kwargs={"request_id": request.public_id})
+        )
+        staff_page = staff_client.get(reverse("servicedesk_request", args=[request.pk]))
+        out.html(field, "customer request page", customer_page, payloads)
+        out.html(field, "staff request page", staff_page, payloads)
+
+    for payload, shown in rounds():
+        # The customer reopens a resolved request, saying why.
+        Request.objects.filter(pk=request.pk).update(status=Request.Status.RESOLVED, assignee=agent)
+        before = last_delivery_pk()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("servicedesk:reopen", kwargs={"request_id": request.public_id}),
+                {"reason": payload},
+            )
+        if response.status_code != 302:
+            refused("reopen reason", response)
+        else:
+            for delivery in new_deliveries(before):
+                out.email("reopen reason", delivery, shown)
+            pages("reopen reason", shown)
+
+        # Resolved again, accepted, and rated with a comment.
+        Request.objects.filter(pk=request.pk).update(status=Request.Status.RESOLVED, rating=None)
+        client.post(reverse("servicedesk:accept", kwargs={"request_id": request.public_id}))
+        response = client.post(
+            reverse("servicedesk:rate", kwargs={"request_id": request.public_id}),
+            {"rating": "1", "comment": payload},
+        )
+        if response.status_code != 302:
+            refused("rating comment", response)
+        else:
+            pages("rating comment", shown)
+
+        # Staff describe a cost and the place of the visit.
+        CostItem.objects.filter(request=request).update(description=payload[:200])
+        slot.location = payload[:200]
+        slot.save(update_fields=["location"])
+        kept = within(shown, payload, 200)
+        pages("cost item and visit place", kept)
+        out.html(
+            "cost item and visit place",
+            "customer appointment list",
+            client.get(reverse("servicedesk:appointments")),
+            kept,
+        )
+        out.pdf(
+            "cost item and visit place",
+            client.get(reverse("servicedesk:cost_pdf", kwargs={"request_id": request.public_id})),
+            kept,
+        )
+        ics = client.get(reverse("servicedesk:appointment_ics", kwargs={"slot_id": slot.public_id}))
+        assert ics.status_code == 200
+        unfolded = ics.content.decode().replace("\r\n ", "")
+        names = [line.split(":", 1)[0].split(";", 1)[0] for line in unfolded.split("\r\n") if line]
+        known = {
+            "BEGIN", "END", "VERSION", "PRODID", "CALSCALE", "METHOD", "UID", "DTSTAMP",
+            "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "URL", "STATUS", "LOCATION",
+        }  # fmt: skip
+        if set(names) - known or names.count("LOCATION") != 1:
+            out.holes.append(("visit place", ".ics", sorted(set(names) - known)))
+        out.checked[("cost item and visit place", ".ics")] += 1
+
+    write_report("xss resolution and visit", tally_lines(out))
+    assert out.holes == []
+    for field, output in [
+        ("reopen reason", "customer request page"),
+        ("reopen reason", "staff request page"),
+        ("rating comment", "staff request page"),
+        ("cost item and visit place", "customer request page"),
+        ("cost item and visit place", "customer appointment list"),
+        ("cost item and visit place", "PDF"),
+        ("cost item and visit place", ".ics"),
+    ]:
+        assert out.checked[(field, output)] >= 1, (field, output, dict(out.checked))
+
+
 def test_the_scanner_sees_live_markup_and_passes_escaped_text():
     """The checks above are only as good as this parser: it must tell the two apart."""
     from django.utils.html import escape
