@@ -20,7 +20,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,8 @@ from django.utils.translation import gettext
 
 from config.views import server_error
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+from .conftest import BASE_DIR, SERVICE_SETTINGS, free_port
+
 PG_BIN = next(
     (
         path
@@ -111,20 +111,6 @@ print(json.dumps({
     "account": reverse("customer:dashboard"),
 }))
 """
-
-# The production settings with one change: static files as they are in the source tree
-# (the manifest storage would need a collectstatic first, which has no bearing here).
-SETTINGS = """
-from config.settings.production import *  # noqa: F403
-
-STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PrivateCluster:
@@ -212,7 +198,7 @@ def shared_cache_url() -> str:
 @pytest.fixture
 def portal(cluster, tmp_path):
     """Gunicorn (two sync workers) with the production settings on the private cluster."""
-    (tmp_path / "outage_settings.py").write_text(SETTINGS)
+    (tmp_path / "outage_settings.py").write_text(SERVICE_SETTINGS)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "outage_settings",
