@@ -45,13 +45,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
+def wait_for(condition, timeout: float, what: str, interval: float = 0.1, state=None):
+    """Poll `condition` until it holds; on timeout fail, saying what `state()` then was."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if result := condition():
             return result
         time.sleep(interval)
-    pytest.fail(f"waited {timeout:.0f} s for {what}")
+    pytest.fail(f"waited {timeout:.0f} s for {what}" + (f"; {state()}" if state else ""))
 
 
 def mailed_keys(folder: Path) -> Counter:

@@ -26,6 +26,7 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from announcements.models import AnnouncementIndexPage, AnnouncementPage, Audience, Severity
@@ -121,7 +122,10 @@ def live_announcement(home_page, segment: Segment) -> AnnouncementPage:
 
 
 def test_workers_killed_mid_fan_out_send_every_notice_exactly_once(services, home_page):
-    env = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)}
+    env = {
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "CELERY_UNACKED_RESTORE_SECONDS": "1",
+    }
     first, second = services.worker("first", **env), services.worker("second", **env)
     segment = audience(RECIPIENTS)  # while the workers start
     page = live_announcement(home_page, segment)
@@ -148,7 +152,13 @@ def test_workers_killed_mid_fan_out_send_every_notice_exactly_once(services, hom
     assert sent_at_kill < RECIPIENTS, "the kill came after the end"
     third = services.worker("third", **env)
 
-    wait_for(lambda: not rows.exclude(status="sent").exists(), 60, "every notice to be sent", 0.5)
+    wait_for(
+        lambda: not rows.exclude(status="sent").exists(),
+        120,
+        "every notice to be sent",
+        0.5,
+        lambda: dict(rows.values_list("status").annotate(n=Count("pk")).order_by()),
+    )
     finished = time.monotonic()
     # Whatever a late redelivery would still send arrives now or never.
     time.sleep(1)
