@@ -15,7 +15,6 @@ import itertools
 import json
 import os
 import queue
-import signal
 import statistics
 import subprocess
 import sys
@@ -140,13 +139,7 @@ class Worker:
         return [self.process.pid, *children(self.process.pid)]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        bench.stop_process(self.process, timeout=60)
 
 
 def memory(processes: dict[str, list[int]]) -> dict[str, dict[int, int]]:

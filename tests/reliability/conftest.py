@@ -24,6 +24,7 @@ import pytest
 import redis
 from celery import Celery
 from django.conf import settings
+from django.db import connection
 
 from tests.integration.conftest import _test_database_url
 
@@ -37,6 +38,16 @@ from config.settings.production import *  # noqa: F403
 
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 """
+
+
+SHARES_THE_DATABASE = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="processes the test starts share its database: needs PostgreSQL",
+    ),
+]
+"""The marks of a test whose web or worker processes read the test's own database."""
 
 
 def free_port() -> int:

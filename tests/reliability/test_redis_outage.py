@@ -20,7 +20,6 @@ import pytest
 from django.contrib.auth import login
 from django.contrib.auth.models import AnonymousUser, Group
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -28,16 +27,10 @@ from notifications.models import Delivery
 from servicedesk.models import Request, Team, WorkingCalendar
 from tests.factories import MembershipFactory, ServicePointFactory, UserFactory, complaint_type
 
-from .conftest import free_port, mailed_keys, wait_for
+from .conftest import SHARES_THE_DATABASE, free_port, mailed_keys, wait_for
 from .test_worker_faults import record
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="web and worker processes and the test share the database: needs PostgreSQL",
-    ),
-]
+pytestmark = SHARES_THE_DATABASE
 
 OUTAGE_SECONDS = 3.0
 SLOWEST_WHILE_DOWN = 1.0

@@ -22,10 +22,9 @@ import sys
 import time
 from datetime import timedelta
 
-import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -34,15 +33,9 @@ from customers.models import Customer, Membership, Segment, User
 from notifications.models import Delivery
 from notifications.tasks import SEND_CHUNK
 
-from .conftest import BASE_DIR, mailed_keys, wait_for
+from .conftest import BASE_DIR, SHARES_THE_DATABASE, mailed_keys, wait_for
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="worker processes and the test share the database: needs PostgreSQL",
-    ),
-]
+pytestmark = SHARES_THE_DATABASE
 
 RECIPIENTS = 10_000
 KILL_AT = 0.3
